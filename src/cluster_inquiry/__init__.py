@@ -1,0 +1,1 @@
+"""Cluster Inquiry Evidence Book: data, statistics, maps and the build pipeline."""
