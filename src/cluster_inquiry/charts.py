@@ -1,0 +1,112 @@
+"""Charts (seaborn/matplotlib). One function per figure, each returning a :class:`Figure`.
+
+Colour is never the only carrier of meaning: series also differ by marker and line style,
+and every chart has its data table beside it. The palette is seaborn's colour-blind palette.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+
+from .figures import Figure, Table
+
+PALETTE = sns.color_palette("colorblind")
+MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
+LINESTYLES = ["-", "--", ":", "-."]
+
+
+def trend_chart(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    series: str,
+    *,
+    title: str,
+    y_label: str,
+    units: str,
+    period: str,
+    source: str,
+    status: str,
+    table: Table,
+) -> Figure:
+    """A line chart of ``y`` over ``x`` for each value of ``series`` (marker + dash + colour)."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    names = list(dict.fromkeys(frame[series]))
+    for i, name in enumerate(names):
+        part = frame[frame[series] == name]
+        ax.plot(
+            part[x], part[y], label=str(name), color=PALETTE[i % len(PALETTE)],
+            marker=MARKERS[i % len(MARKERS)], linestyle=LINESTYLES[i % len(LINESTYLES)], markersize=4,
+        )
+    ax.set_ylabel(y_label)
+    ax.set_xlabel("")
+    ticks = list(frame[x].drop_duplicates())[::3]
+    ax.set_xticks(ticks)
+    ax.tick_params(axis="x", rotation=45)
+    ax.legend(loc="best", fontsize=8, frameon=True)
+    ax.set_title(title, fontsize=11)
+    fig.tight_layout()
+    alt = _trend_alt(frame, x, y, series, y_label, period)
+    return Figure(fig, title=title, alt_text=alt, units=units, period=period, source=source, status=status, table=table)
+
+
+def _trend_alt(frame: pd.DataFrame, x: str, y: str, series: str, y_label: str, period: str) -> str:
+    parts = []
+    for name, part in frame.groupby(series, sort=False):
+        part = part.dropna(subset=[y])
+        if part.empty:
+            continue
+        first, last = part.iloc[0], part.iloc[-1]
+        parts.append(f"{name}: {first[y]:,.1f} in {first[x]} to {last[y]:,.1f} in {last[x]}")
+    return f"Line chart of {y_label}, {period}. " + "; ".join(parts) + ". The data table follows the chart."
+
+
+def ranked_bar_chart(
+    table: pd.DataFrame,
+    *,
+    label: str,
+    value: str,
+    lower: str,
+    upper: str,
+    benchmark: float,
+    group: str,
+    title: str,
+    x_label: str,
+    units: str,
+    period: str,
+    source: str,
+    status: str,
+    data_table: Table,
+) -> Figure:
+    """Horizontal bars with 95% intervals, a city reference line, and the comparison as text."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    t = table.dropna(subset=[value]).sort_values(value)
+    fig, ax = plt.subplots(figsize=(8, 0.28 * len(t) + 1.2))
+    groups = list(dict.fromkeys(t[group]))
+    hatches = {"Similar": "", "Better": "//", "Worse": "xx", "Higher": "..", "Lower": "oo"}
+    for i, row in enumerate(t.itertuples()):
+        g = getattr(row, group)
+        key = str(g).split(" ")[0]
+        ax.barh(
+            i, getattr(row, value), color=PALETTE[groups.index(g) % len(PALETTE)],
+            hatch=hatches.get(key, ""), edgecolor="black", linewidth=0.4,
+        )
+        ax.errorbar(getattr(row, value), i, xerr=[[getattr(row, value) - getattr(row, lower)], [getattr(row, upper) - getattr(row, value)]], color="black", capsize=2, linewidth=0.8)
+    ax.axvline(benchmark, color="black", linestyle="--", linewidth=1)
+    ax.text(benchmark, len(t) - 0.3, f" City {benchmark:,.1f}", fontsize=8, va="bottom")
+    ax.set_yticks(range(len(t)))
+    ax.set_yticklabels([f"{getattr(r, label)} ({getattr(r, group)})" for r in t.itertuples()], fontsize=7)
+    ax.set_xlabel(x_label)
+    ax.set_title(title, fontsize=11)
+    fig.tight_layout()
+    counts = t[group].value_counts()
+    summary = ", ".join(f"{n} {k.lower()}" for k, n in counts.items())
+    alt = (
+        f"Bar chart of {x_label} for {len(t)} clusters, {period}, with 95% confidence intervals and the city value "
+        f"{benchmark:,.1f} as a dashed line. Compared with the city: {summary}. Highest: {t.iloc[-1][label]} "
+        f"({t.iloc[-1][value]:,.1f}); lowest: {t.iloc[0][label]} ({t.iloc[0][value]:,.1f}). The data table follows."
+    )
+    return Figure(fig, title=title, alt_text=alt, units=units, period=period, source=source, status=status, table=data_table)

@@ -1,0 +1,160 @@
+"""Execute notebook templates with papermill, one job per (template × parameters).
+
+Each job writes its executed notebook atomically (temporary file, then rename) and then
+tidies it for publishing: the parameters and injected-parameters cells are removed from the
+rendered page, code input is hidden, and ``{placeholders}`` in markdown cells are filled
+(a page title such as the cluster's name cannot come from a parameter otherwise).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .exceptions import NotebookExecutionError
+
+DEFAULT_TIMEOUT = 600  # seconds per cell
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook to execute."""
+
+    template: str  # file name in notebooks/
+    output: str  # path relative to the executed-notebooks folder
+    parameters: dict = field(default_factory=dict, hash=False, compare=True)
+    substitutions: dict = field(default_factory=dict, hash=False, compare=True)
+
+    @property
+    def label(self) -> str:
+        return self.output
+
+
+@dataclass
+class JobResult:
+    job: NotebookJob
+    status: str  # executed | cached | failed
+    seconds: float
+    error: str = ""
+
+
+def _escape_myst(text: str) -> str:
+    """Make arbitrary text inert in a MyST markdown cell (no HTML, roles or directives)."""
+    text = html.escape(text, quote=False)
+    for ch in "\\`*_{}[]()#+!|<>$~:":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def tidy_for_publishing(nb: nbformat.NotebookNode, substitutions: dict) -> nbformat.NotebookNode:
+    for cell in nb.cells:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if "parameters" in tags or "injected-parameters" in tags:
+            if "remove-cell" not in tags:
+                tags.append("remove-cell")
+        elif cell.cell_type == "code" and "remove-input" not in tags and "remove-cell" not in tags:
+            tags.append("remove-input")
+        if cell.cell_type == "markdown" and substitutions:
+            for key, value in substitutions.items():
+                cell.source = cell.source.replace("{" + key + "}", _escape_myst(str(value)))
+    # Papermill records timings and machine paths; drop what is volatile.
+    nb.metadata.get("papermill", {}).pop("input_path", None)
+    nb.metadata.get("papermill", {}).pop("output_path", None)
+    for key in ("start_time", "end_time", "duration"):
+        nb.metadata.get("papermill", {}).pop(key, None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        pm = cell.metadata.get("papermill")
+        if pm:
+            for key in ("start_time", "end_time", "duration"):
+                pm.pop(key, None)
+    return nb
+
+
+def run_job(job: NotebookJob, templates: Path, out_dir: Path, cwd: Path, timeout: int = DEFAULT_TIMEOUT) -> JobResult:
+    """Execute one job with papermill; raise :class:`NotebookExecutionError` on failure."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    target = out_dir / job.output
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp.ipynb")
+    try:
+        pm.execute_notebook(
+            str(templates / job.template),
+            str(tmp),
+            parameters=dict(job.parameters),
+            kernel_name="python3",
+            cwd=str(cwd),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+            report_mode=False,
+        )
+    except PapermillExecutionError as exc:
+        tmp.unlink(missing_ok=True)
+        raise NotebookExecutionError(
+            f"notebook {job.label} (template {job.template}) failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+        ) from None
+    except Exception as exc:  # timeouts, dead kernels
+        tmp.unlink(missing_ok=True)
+        raise NotebookExecutionError(f"notebook {job.label} (template {job.template}) failed: {type(exc).__name__}: {exc}") from None
+    nb = nbformat.read(tmp, as_version=4)
+    nbformat.write(tidy_for_publishing(nb, job.substitutions), tmp)
+    os.replace(tmp, target)
+    return JobResult(job, "executed", time.perf_counter() - start)
+
+
+def _worker(args: tuple) -> JobResult:
+    job, templates, out_dir, cwd, timeout = args
+    start = time.perf_counter()
+    try:
+        return run_job(job, templates, out_dir, cwd, timeout)
+    except NotebookExecutionError as exc:
+        return JobResult(job, "failed", time.perf_counter() - start, str(exc))
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def execute_jobs(
+    jobs: list[NotebookJob],
+    templates: Path,
+    out_dir: Path,
+    cwd: Path,
+    *,
+    workers: int | None = None,
+    timeout: int = DEFAULT_TIMEOUT,
+    progress: bool = True,
+) -> list[JobResult]:
+    """Run jobs over a process pool with a progress bar; return one result per job."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    workers = workers or default_workers()
+    results: list[JobResult] = []
+    with Progress(
+        TextColumn("[bold]Executing notebooks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[last]}"), disable=not progress, transient=False,
+    ) as bar:
+        task = bar.add_task("run", total=len(jobs), last="")
+        if workers == 1 or len(jobs) <= 1:
+            for job in jobs:
+                results.append(_worker((job, templates, out_dir, cwd, timeout)))
+                bar.update(task, advance=1, last=job.label)
+        else:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                futures = {pool.submit(_worker, (job, templates, out_dir, cwd, timeout)): job for job in jobs}
+                for fut in as_completed(futures):
+                    res = fut.result()
+                    results.append(res)
+                    bar.update(task, advance=1, last=res.job.label)
+    order = {job: i for i, job in enumerate(jobs)}
+    return sorted(results, key=lambda r: order[r.job])

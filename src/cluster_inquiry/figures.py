@@ -1,0 +1,112 @@
+"""The Figure and Table records every chart, map and table is published through.
+
+A figure always travels with its alt text, title, units, period, source, data status
+(``illustrative`` or ``real``) and the data table shown beside it, so no page can show a chart
+without saying what it is and which numbers are real.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from dataclasses import dataclass, field
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+STATUS_LABEL = {
+    "illustrative": "Illustrative data — modelled, not real council figures",
+    "real": "Real published data",
+    "mixed": "Real geography and denominators; illustrative indicator values",
+}
+
+
+def slug(text: str) -> str:
+    """A safe file or anchor name: lower-case ASCII letters, digits and hyphens only."""
+    s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return s or "item"
+
+
+@dataclass
+class Table:
+    """A publishable table: the frame must already be disclosure-controlled."""
+
+    frame: pd.DataFrame
+    title: str
+    source: str
+    status: str
+    name: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUS_LABEL:
+            raise ValueError(f"unknown data status {self.status!r}")
+        self.name = self.name or slug(self.title)
+
+    def to_html(self) -> str:
+        body = self.frame.to_html(index=False, escape=True, border=0, classes="ci-table", na_rep="x")
+        notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
+        notes_html = f"<ul class='ci-notes'>{notes}</ul>" if notes else ""
+        return (
+            f"<div class='ci-table-wrap' id='{self.name}'>"
+            f"<p class='ci-caption'><strong>{html.escape(self.title)}</strong></p>"
+            f"{status_badge(self.status)}{body}"
+            f"<p class='ci-source'>Source: {html.escape(self.source)}</p>{notes_html}</div>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+@dataclass
+class Figure:
+    """A rendered chart or map with everything a reader (and a screen reader) needs."""
+
+    fig: matplotlib.figure.Figure
+    title: str
+    alt_text: str
+    units: str
+    period: str
+    source: str
+    status: str
+    table: Table | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.alt_text.strip():
+            raise ValueError("every figure needs alt text")
+        if self.status not in STATUS_LABEL:
+            raise ValueError(f"unknown data status {self.status!r}")
+        self.name = self.name or slug(self.title)
+
+    def png_base64(self, dpi: int = 96) -> str:
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+        plt.close(self.fig)
+        return base64.b64encode(buf.getvalue()).decode("ascii")
+
+    def to_html(self) -> str:
+        img = (
+            f"<img src='data:image/png;base64,{self.png_base64()}' alt='{html.escape(self.alt_text, quote=True)}' "
+            f"class='ci-img'/>"
+        )
+        caption = (
+            f"<figcaption><strong>{html.escape(self.title)}</strong>. Units: {html.escape(self.units)}. "
+            f"Period: {html.escape(self.period)}. Source: {html.escape(self.source)}. "
+            f"{status_badge(self.status)}</figcaption>"
+        )
+        table = self.table.to_html() if self.table is not None else ""
+        return f"<figure class='ci-figure' id='{self.name}'>{img}{caption}</figure>{table}"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def status_badge(status: str) -> str:
+    """A text label (never colour alone) saying whether numbers are real or illustrative."""
+    return f"<span class='ci-badge ci-badge-{status}'>{html.escape(STATUS_LABEL[status])}</span>"

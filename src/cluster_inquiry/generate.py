@@ -1,0 +1,266 @@
+"""Deterministic generator of the ILLUSTRATIVE cluster dataset.
+
+No public cluster-level data exists for Leeds, so this module *models* plausible cluster figures
+on real foundations:
+
+* geography: real 2011 LSOAs grouped into 25 clusters (:mod:`cluster_inquiry.geography`);
+* denominators: real mid-2012 LSOA populations summed to clusters (0–15 and total are real;
+  16–19 year-olds are estimated, because no LSOA split by single year of age is shipped);
+* deprivation: real IMD 2015 scores drive the modelled rates (more deprived → more looked-after
+  children and NEET, lower attendance);
+* city totals: looked-after children and child-protection plans sum *exactly* to the real DfE
+  Leeds figures at 31 March; the city NEET rate is calibrated to the reported 6.0%.
+
+Everything else (month-to-month movement, cluster-to-cluster variation, governance) is invented
+from a fixed seed. Re-running writes byte-identical files. Every table carries
+``data_status = illustrative`` where it holds invented numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import geography, reference
+from .paths import Paths, project_paths
+
+SEED = 20131114  # the date of the inquiry's first session
+MONTHS = pd.period_range("2012-04", "2014-03", freq="M")
+KEY_PERIODS = ("2013-04", "2013-09")
+CITY_NEET_RATE = 0.060  # "Leeds 6.0%" (sourced_facts.csv F11)
+CITY_ATTENDANCE = 94.9  # illustrative city attendance %, close to Leeds's published 2012/13 level
+CITY_PERSISTENT_ABSENCE = 0.055
+GOVERNANCE_FORMS = ("Trust", "Joint Collaborative Committee", "Informal")
+CHAIR_ROLES = (
+    "Secondary headteacher",
+    "Primary headteacher",
+    "Children's centre leader",
+    "Voluntary-sector partner",
+)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One output table: its file name and its frame."""
+
+    name: str
+    frame: pd.DataFrame
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+
+def apportion(total: int, weights: np.ndarray) -> np.ndarray:
+    """Split an integer ``total`` in proportion to ``weights`` (largest remainder; ties by position)."""
+    weights = np.asarray(weights, dtype=float)
+    if total < 0 or (weights < 0).any() or weights.sum() <= 0:
+        raise ValueError("apportion needs a non-negative total and positive weights")
+    exact = total * weights / weights.sum()
+    base = np.floor(exact).astype(int)
+    remainder = total - int(base.sum())
+    order = np.lexsort((np.arange(len(exact)), -(exact - base)))
+    base[order[:remainder]] += 1
+    return base
+
+
+def _zscore(x: pd.Series) -> pd.Series:
+    return (x - x.mean()) / x.std(ddof=0)
+
+
+def _month_path(anchors: dict[str, int], noise: np.ndarray) -> np.ndarray:
+    """Monthly city totals: linear between anchor months, seeded noise, exact at anchors."""
+    idx = pd.period_range("2012-03", "2014-03", freq="M")
+    known = pd.Series({pd.Period(k, "M"): v for k, v in anchors.items()}, dtype=float)
+    series = pd.Series(np.nan, index=idx)
+    series.loc[known.index] = known.values
+    series = series.interpolate(limit_direction="both")
+    series = series.loc[MONTHS]
+    values = series.to_numpy() + noise
+    for k, v in anchors.items():
+        p = pd.Period(k, "M")
+        if p in MONTHS:
+            values[MONTHS.get_loc(p)] = v
+    return np.round(values).astype(int)
+
+
+def cluster_frame(paths: Paths) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The LSOA lookup and per-cluster real aggregates (population, deprivation)."""
+    lookup = geography.build_lsoa_cluster_lookup(paths)
+    attrs = geography.load_lsoa_attributes(paths).merge(lookup, on="lsoa11cd", validate="1:1")
+    attrs["imd_x_pop"] = attrs["imd_score"] * attrs["pop_0_15"]
+    agg = attrs.groupby("cluster_code").agg(
+        pop_total=("pop_total", "sum"),
+        pop_0_15=("pop_0_15", "sum"),
+        pop_16_59=("pop_16_59", "sum"),
+        imd_x_pop=("imd_x_pop", "sum"),
+        lsoas=("lsoa11cd", "count"),
+    )
+    agg["imd_score_weighted"] = agg["imd_x_pop"] / agg["pop_0_15"]
+    return lookup, agg.drop(columns="imd_x_pop").reset_index()
+
+
+def generate(paths: Paths | None = None) -> list[Table]:
+    """Build every illustrative table (nothing is written)."""
+    paths = paths or project_paths()
+    rng = np.random.default_rng(SEED)
+    defs = geography.read_cluster_definitions(paths)
+    lookup, agg = cluster_frame(paths)
+    agg = agg.merge(defs[["cluster_code", "cluster_name", "area", "name_basis"]], on="cluster_code")
+    n = len(agg)
+    dep = _zscore(agg["imd_score_weighted"]).to_numpy()
+
+    # --- population (0–15 and total real; 16–19 estimated) -------------------------------
+    city_0_17 = reference.leeds_population_0_17(paths)[2012]
+    city_16_17 = city_0_17 - int(agg["pop_0_15"].sum())
+    pop_16_17 = apportion(city_16_17, agg["pop_16_59"].to_numpy())
+    population = pd.DataFrame(
+        {
+            "cluster_code": agg["cluster_code"],
+            "pop_total": agg["pop_total"],
+            "pop_0_15": agg["pop_0_15"],
+            "pop_16_17": pop_16_17,
+            "pop_0_17": agg["pop_0_15"].to_numpy() + pop_16_17,
+            "pop_16_19": 2 * pop_16_17,
+            "pop_0_19": agg["pop_0_15"].to_numpy() + 2 * pop_16_17,
+            "lsoa_count": agg["lsoas"],
+            "pop_source": "real mid-2012 LSOA sums (total, 0-15); 16-19 estimated",
+        }
+    )
+
+    # --- clusters: governance and roles (illustrative) ------------------------------------
+    gov = rng.choice(len(GOVERNANCE_FORMS), size=n, p=[0.36, 0.44, 0.20])
+    clusters = pd.DataFrame(
+        {
+            "cluster_code": agg["cluster_code"],
+            "cluster_name": agg["cluster_name"],
+            "area": agg["area"],
+            "governance": [GOVERNANCE_FORMS[i] for i in gov],
+            "chair_role": [CHAIR_ROLES[i] for i in rng.integers(0, len(CHAIR_ROLES), size=n)],
+            "has_cluster_manager": rng.random(n) < 0.92,
+            "elected_members": rng.choice([0, 1, 2], size=n, p=[0.12, 0.40, 0.48]),
+            "name_basis": agg["name_basis"],
+            "data_status": "illustrative",
+        }
+    )
+
+    # --- monthly obsession tracker -------------------------------------------------------
+    lac_real = reference.leeds_lac_at_31_march(paths)
+    cpp_real = reference.leeds_cpp_at_31_march(paths)
+    lac_city = _month_path(
+        {"2012-03": lac_real[2012], "2013-03": lac_real[2013], "2014-03": lac_real[2014]},
+        rng.normal(0, 6, len(MONTHS)),
+    )
+    # CPP before March 2013 is not published here: assume it rose towards 983 (illustrative).
+    cpp_city = _month_path(
+        {"2012-03": round(cpp_real[2013] * 0.9), "2013-03": cpp_real[2013], "2014-03": cpp_real[2014]},
+        rng.normal(0, 8, len(MONTHS)),
+    )
+    pop017 = population["pop_0_17"].to_numpy()
+    lac_base = pop017 * np.exp(0.85 * dep) * rng.lognormal(0, 0.18, n)
+    cpp_base = pop017 * np.exp(0.75 * dep) * rng.lognormal(0, 0.22, n)
+    lac_drift = rng.normal(0, 0.10, n)  # relative change over two years, per cluster
+    cpp_drift = rng.normal(0, 0.18, n)
+    pupils = np.round(agg["pop_0_15"].to_numpy() * 11 / 16).astype(int)
+    cohort = np.round(pop_16_17 * 1.5).astype(int)
+    neet_odds = np.exp(0.55 * dep + rng.normal(0, 0.12, n))
+    neet_drift = rng.normal(-0.05, 0.12, n)
+    att_offset = -0.55 * dep + rng.normal(0, 0.25, n)
+    pa_odds = np.exp(0.5 * dep + rng.normal(0, 0.12, n))
+    rows = []
+    for m, month in enumerate(MONTHS):
+        t = m / (len(MONTHS) - 1)
+        w_lac = lac_base * (1 + lac_drift * t) * rng.lognormal(0, 0.02, n)
+        w_cpp = cpp_base * (1 + cpp_drift * t) * rng.lognormal(0, 0.05, n)
+        lac = apportion(int(lac_city[m]), w_lac)
+        cpp = apportion(int(cpp_city[m]), w_cpp)
+        # NEET: calibrate cluster odds so the city rate follows a gentle seasonal path near 6.0%
+        season = 1 + 0.08 * np.cos(2 * np.pi * (month.month - 11) / 12)
+        city_rate = CITY_NEET_RATE * season * (1 - 0.04 * t)
+        odds = neet_odds * (1 + neet_drift * t)
+        rate = odds / (odds * cohort).sum() * cohort.sum() * city_rate
+        neet = apportion(int(round(city_rate * cohort.sum())), rate * cohort)
+        if month.month == 8:  # school holidays: attendance is not applicable
+            attendance = np.full(n, np.nan)
+            pa = np.full(n, np.nan)
+        else:
+            attendance = np.round(CITY_ATTENDANCE + att_offset + rng.normal(0, 0.15, n), 1)
+            pa_rate = pa_odds / (pa_odds * pupils).sum() * pupils.sum() * CITY_PERSISTENT_ABSENCE
+            pa = np.round(pupils * pa_rate * rng.lognormal(0, 0.05, n))
+        for i in range(n):
+            rows.append(
+                {
+                    "cluster_code": agg["cluster_code"].iat[i],
+                    "month": str(month),
+                    "lac_count": int(lac[i]),
+                    "cpp_count": int(cpp[i]),
+                    "pupils_on_roll": int(pupils[i]),
+                    "attendance_pct": attendance[i],
+                    "persistent_absentees": pa[i],
+                    "neet_count": int(neet[i]),
+                    "neet_cohort": int(cohort[i]),
+                    "data_status": "illustrative",
+                }
+            )
+    tracker = pd.DataFrame(rows)
+    tracker["persistent_absentees"] = tracker["persistent_absentees"].astype("Int64")
+    tracker = tracker.sort_values(["cluster_code", "month"]).reset_index(drop=True)
+
+    return [
+        Table("clusters", clusters),
+        Table("lsoa_cluster_lookup", lookup),
+        Table("cluster_population", population),
+        Table("obsessions_monthly", tracker),
+        Table("key_indicators", key_indicators_from(tracker, population, rng)),
+    ]
+
+
+def key_indicators_from(tracker: pd.DataFrame, population: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """Cluster key indicators at the two dashboard dates (April and September 2013).
+
+    Counts for looked-after children, child-protection plans and NEET are the tracker's counts
+    in that month, so the dashboard and the tracker can never disagree. Attendance and
+    persistent absence are year-to-date figures modelled from the tracker.
+    """
+    rows = []
+    pop = population.set_index("cluster_code")
+    for period in KEY_PERIODS:
+        month = tracker[tracker["month"] == period].set_index("cluster_code")
+        ytd = tracker[(tracker["month"] <= period) & tracker["attendance_pct"].notna()]
+        start = "2012-09" if period < "2013-09" else "2013-09"
+        ytd = ytd[ytd["month"] >= start].groupby("cluster_code")
+        att = ytd["attendance_pct"].mean()
+        pa = ytd["persistent_absentees"].mean()
+        for code in sorted(month.index):
+            r = month.loc[code]
+            p = pop.loc[code]
+            pupils = int(r["pupils_on_roll"])
+            rows += [
+                (code, period, "LAC_RATE", int(r["lac_count"]), int(p["pop_0_17"])),
+                (code, period, "CPP_RATE", int(r["cpp_count"]), int(p["pop_0_17"])),
+                (code, period, "NEET_PCT", int(r["neet_count"]), int(r["neet_cohort"])),
+                (code, period, "ATTEND_PCT", round(att[code] / 100 * pupils * 190 * 2), pupils * 190 * 2),
+                (code, period, "PA_PCT", int(round(pa[code])), pupils),
+            ]
+    out = pd.DataFrame(rows, columns=["cluster_code", "period", "indicator_code", "numerator", "denominator"])
+    out["data_status"] = "illustrative"
+    return out.sort_values(["period", "indicator_code", "cluster_code"]).reset_index(drop=True)
+
+
+def write_tables(tables: list[Table], out_dir: Path) -> list[Path]:
+    """Write tables as UTF-8 CSV with LF line endings and fixed float formatting."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for table in tables:
+        path = out_dir / table.filename
+        table.frame.to_csv(path, index=False, lineterminator="\n", float_format="%.1f")
+        written.append(path)
+    return written
+
+
+def main(paths: Paths | None = None, out_dir: Path | None = None) -> list[Path]:
+    paths = paths or project_paths()
+    return write_tables(generate(paths), out_dir or paths.clusters)

@@ -1,0 +1,61 @@
+"""Project paths, resolved from the project root (never the current directory).
+
+The root is found by walking up from this file to the folder holding ``_toc.yml``;
+``CLUSTER_INQUIRY_ROOT`` overrides it (used by tests that build into a temporary copy).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def find_root() -> Path:
+    env = os.environ.get("CLUSTER_INQUIRY_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = Path(__file__).resolve()
+    for parent in here.parents:
+        if (parent / "_toc.yml").exists() and (parent / "pyproject.toml").exists():
+            return parent
+    raise RuntimeError("cannot find the project root (no _toc.yml above the package)")
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every location the pipeline reads or writes."""
+
+    root: Path
+
+    @property
+    def raw(self) -> Path:  # real open data, read-only
+        return self.root / "data" / "raw"
+
+    @property
+    def reference(self) -> Path:  # project-authored reference tables (cluster definitions)
+        return self.root / "data" / "reference"
+
+    @property
+    def clusters(self) -> Path:  # input tables in the data contract (illustrative by default)
+        return self.root / "data" / "clusters"
+
+    @property
+    def processed(self) -> Path:  # git-ignored derived files (GeoParquet etc.)
+        return self.root / "data" / "processed"
+
+    @property
+    def notebooks(self) -> Path:  # notebook templates, outputs stripped
+        return self.root / "notebooks"
+
+    @property
+    def book(self) -> Path:  # hand-written book pages
+        return self.root / "book"
+
+    @property
+    def build(self) -> Path:
+        return self.root / "_build"
+
+
+def project_paths(root: Path | str | None = None) -> Paths:
+    return Paths(Path(root).resolve() if root else find_root())

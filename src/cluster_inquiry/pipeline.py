@@ -1,0 +1,201 @@
+"""The single entry point: validate → execute notebooks (papermill) → build the book → publish.
+
+Stages (govcookiecutter style, raw → processed → published):
+
+1. **validate** every input table against the data contract; stop before any notebook runs;
+2. **execute** the theme notebooks and one profile per cluster into ``_build/executed``;
+3. **stage** the book sources and executed notebooks in a fresh temporary folder and run
+   Jupyter Book (strict: warnings are errors) there;
+4. **publish** by pointing the ``_build/html`` symlink at the new site in one atomic rename.
+
+If any stage fails, ``_build/html`` still points at the previous site, byte for byte.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .exceptions import BookBuildError, NotebookExecutionError, UnknownClusterError
+from .execute import JobResult, NotebookJob, execute_jobs
+from .figures import slug
+from .paths import Paths, project_paths
+from .validation import load_inputs
+
+THEMES = {
+    "performance": "theme_performance.ipynb",
+}
+PROFILE_TEMPLATE = "cluster_profile.ipynb"
+BOOK_SOURCES = ["_config.yml", "_toc.yml", "book"]
+KEEP_SITES = 2
+
+
+@dataclass
+class BuildResult:
+    site: Path | None
+    results: list[JobResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def cluster_page_name(code: str, name: str) -> str:
+    return f"{code.lower()}-{slug(name)}"
+
+
+def resolve_cluster(clusters: pd.DataFrame, given: str) -> pd.Series:
+    """Find a cluster by code or name (case-insensitive); unknown names list close matches."""
+    key = given.strip().casefold()
+    for _, row in clusters.iterrows():
+        if key in {row["cluster_code"].casefold(), row["cluster_name"].casefold()}:
+            return row
+    names = clusters["cluster_name"].tolist()
+    close = difflib.get_close_matches(given, names, n=3, cutoff=0.5)
+    hint = f" Did you mean: {', '.join(close)}?" if close else ""
+    raise UnknownClusterError(f"unknown cluster {given!r}.{hint} Known clusters: {', '.join(sorted(names))}")
+
+
+def plan_jobs(
+    clusters: pd.DataFrame, *, themes: list[str] | None = None, cluster_codes: list[str] | None = None
+) -> list[NotebookJob]:
+    """The notebooks to execute: theme chapters, then one profile per cluster."""
+    jobs = []
+    for theme in THEMES if themes is None else themes:
+        if theme not in THEMES:
+            raise UnknownClusterError(f"unknown theme {theme!r}; themes are {', '.join(THEMES)}")
+        jobs.append(NotebookJob(THEMES[theme], f"themes/{theme}.ipynb", {}))
+    rows = clusters if cluster_codes is None else clusters[clusters["cluster_code"].isin(cluster_codes)]
+    for row in rows.sort_values("cluster_code").itertuples():
+        jobs.append(
+            NotebookJob(
+                PROFILE_TEMPLATE,
+                f"clusters/{cluster_page_name(row.cluster_code, row.cluster_name)}.ipynb",
+                {"cluster_code": row.cluster_code},
+                {"cluster_name": row.cluster_name, "cluster_code": row.cluster_code},
+            )
+        )
+    return jobs
+
+
+def run_notebooks(
+    paths: Paths,
+    jobs: list[NotebookJob],
+    *,
+    workers: int | None = None,
+    progress: bool = True,
+    out_dir: Path | None = None,
+) -> list[JobResult]:
+    out_dir = out_dir or paths.build / "executed"
+    results = execute_jobs(jobs, paths.notebooks, out_dir, paths.root, workers=workers, progress=progress)
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        raise NotebookExecutionError("; ".join(r.error for r in failed))
+    return results
+
+
+def jupyter_book_executable() -> str:
+    exe = Path(sys.executable).with_name("jupyter-book")
+    return str(exe) if exe.exists() else "jupyter-book"
+
+
+def stage_book(paths: Paths, executed: Path, stage: Path) -> None:
+    """Copy book sources and executed notebooks into ``stage`` (the Sphinx source folder)."""
+    stage.mkdir(parents=True)
+    for name in BOOK_SOURCES:
+        src = paths.root / name
+        if src.is_dir():
+            shutil.copytree(src, stage / name)
+        else:
+            shutil.copy2(src, stage / name)
+    shutil.copytree(executed, stage / "generated")
+
+
+def build_html(stage: Path, *, strict: bool = True) -> Path:
+    """Run Jupyter Book on a staged source folder; return the HTML folder."""
+    cmd = [jupyter_book_executable(), "build", str(stage), "--builder", "html", "--keep-going"]
+    if strict:
+        cmd += ["-W", "-n"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    html = stage / "_build" / "html"
+    if proc.returncode != 0 or not (html / "index.html").exists():
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-25:])
+        raise BookBuildError(f"Jupyter Book failed (exit {proc.returncode}); the published site is unchanged.\n{tail}")
+    return html
+
+
+def publish(paths: Paths, html: Path) -> Path:
+    """Move a finished site under ``_build/sites`` and swap the ``_build/html`` link atomically."""
+    sites = paths.build / "sites"
+    sites.mkdir(parents=True, exist_ok=True)
+    site = sites / f"site-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    shutil.move(str(html), site)
+    link = paths.build / "html"
+    if link.exists() and not link.is_symlink():
+        # a plain folder from an older layout: keep it, as a site, so the swap stays atomic
+        shutil.move(str(link), sites / f"site-legacy-{uuid.uuid4().hex[:6]}")
+    tmp_link = paths.build / f".html-{uuid.uuid4().hex}"
+    os.symlink(os.path.relpath(site, paths.build), tmp_link)
+    os.replace(tmp_link, link)
+    _prune_sites(sites, keep={site.name})
+    return site
+
+
+def _prune_sites(sites: Path, keep: set[str]) -> None:
+    old = sorted((p for p in sites.iterdir() if p.is_dir() and p.name not in keep), key=lambda p: p.stat().st_mtime)
+    for p in old[: max(0, len(old) - (KEEP_SITES - 1))]:
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def build(
+    paths: Paths | None = None,
+    *,
+    workers: int | None = None,
+    progress: bool = True,
+    strict: bool = True,
+) -> BuildResult:
+    """Validate inputs, execute every notebook and publish the book to ``_build/html``."""
+    start = time.perf_counter()
+    paths = paths or project_paths()
+    frames = load_inputs(paths)  # raises before any notebook runs
+    jobs = plan_jobs(frames["clusters"])
+    paths.build.mkdir(parents=True, exist_ok=True)
+    work = paths.build / f"work-{uuid.uuid4().hex[:8]}"
+    executed = work / "executed"
+    try:
+        results = run_notebooks(paths, jobs, workers=workers, progress=progress, out_dir=executed)
+        stage = work / "stage"
+        stage_book(paths, executed, stage)
+        html = build_html(stage, strict=strict)
+        site = publish(paths, html)
+        # keep the executed notebooks of the published site for analysts and reviewers (nbval)
+        final = paths.build / "executed"
+        if final.exists():
+            shutil.rmtree(final)
+        shutil.move(str(executed), final)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return BuildResult(site, results, time.perf_counter() - start)
+
+
+def run(
+    paths: Paths | None = None,
+    *,
+    cluster: str | None = None,
+    theme: str | None = None,
+    workers: int | None = None,
+    progress: bool = True,
+) -> list[JobResult]:
+    """Execute only the named cluster's profile and/or theme into ``_build/executed``."""
+    paths = paths or project_paths()
+    frames = load_inputs(paths)
+    codes = [resolve_cluster(frames["clusters"], cluster)["cluster_code"]] if cluster else []
+    themes = [theme] if theme else []
+    jobs = plan_jobs(frames["clusters"], themes=themes, cluster_codes=codes)
+    return run_notebooks(paths, jobs, workers=workers, progress=progress)

@@ -1,0 +1,245 @@
+"""Read and check every input table; report each violation as ``file:row: column: rule``.
+
+Row numbers are the line numbers a spreadsheet user sees (the header is line 1). Nothing here
+raises on bad data: problems are collected so that a council sees every one in a single run.
+:func:`load_inputs` is the single gate the pipeline passes through before any notebook runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from . import geography, reference
+from .exceptions import InputValidationError
+from .paths import Paths, project_paths
+from .schemas import FIRST_MONTH, LAST_MONTH, TABLES, TableSpec
+
+#: how far a cluster sum may stray from the published city total before we refuse to build
+CITY_TOTAL_TOLERANCE = 0.02
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of checking all inputs: validated frames and the list of problems."""
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _problem(file: str, row: int | str, column: str, rule: str) -> str:
+    return f"{file}:{row}: {column}: {rule}"
+
+
+def _decode(path: Path, problems: list[str]) -> str | None:
+    name = path.name
+    if not path.exists():
+        problems.append(_problem(name, "-", "-", "required file is missing"))
+        return None
+    raw = path.read_bytes()
+    if not raw.strip():
+        problems.append(_problem(name, 1, "-", "file is empty (expected a header row and data)"))
+        return None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        problems.append(_problem(name, 1, "-", "file starts with a byte-order mark; save as UTF-8 without BOM"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(_problem(name, line, "-", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save as UTF-8"))
+        return None
+    header = text.splitlines()[0]
+    if "," not in header:
+        for delim in (";", "\t", "|"):
+            if delim in header:
+                shown = "tab" if delim == "\t" else repr(delim)
+                problems.append(_problem(name, 1, "-", f"fields are separated by {shown}; the contract requires commas"))
+                return None
+    return text
+
+
+_INT_TYPES = {"Int64", "int64"}
+
+
+def _coerce(df: pd.DataFrame, spec: TableSpec, problems: list[str]) -> pd.DataFrame:
+    """Convert text columns to the schema's types, reporting every cell that will not convert."""
+    out = df.copy()
+    for name, col in spec.schema.columns.items():
+        if name not in out.columns:
+            continue
+        dtype = str(col.dtype)
+        text = out[name]
+        if dtype in _INT_TYPES or dtype.startswith("float"):
+            numbers = pd.to_numeric(text, errors="coerce")
+            bad = text.notna() & numbers.isna()
+            whole = dtype in _INT_TYPES
+            if whole:
+                bad |= numbers.notna() & (numbers != numbers.round())
+            for idx in out.index[bad]:
+                kind = "a whole number" if whole else "a number"
+                problems.append(_problem(spec.filename, idx + 2, name, f"must be {kind} (got {text[idx]!r})"))
+            numbers[bad] = pd.NA
+            out[name] = numbers.round().astype("Int64") if whole else numbers.astype(float)
+        elif dtype == "bool":
+            lowered = text.str.strip().str.lower()
+            mapped = lowered.map({"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False})
+            bad = text.notna() & mapped.isna()
+            for idx in out.index[bad]:
+                problems.append(_problem(spec.filename, idx + 2, name, f"must be true or false (got {text[idx]!r})"))
+            out[name] = mapped.fillna(False).astype(bool)
+        if not col.nullable:
+            for idx in out.index[text.isna()]:
+                problems.append(_problem(spec.filename, idx + 2, name, "must not be blank"))
+    return out
+
+
+def _check_schema(df: pd.DataFrame, spec: TableSpec, problems: list[str], bad_rows: set[int]) -> None:
+    schema = spec.schema
+    # Blank / unconvertible cells are reported already; check the remaining rows.
+    subset = df.drop(index=list(bad_rows))
+    try:
+        schema.validate(subset, lazy=True)
+    except pa.errors.SchemaErrors as err:
+        seen = set()
+        for case in err.failure_cases.itertuples():
+            check = str(case.check)
+            if check in {"column_in_schema", "column_in_dataframe", "not_nullable"} or check.startswith("dtype("):
+                continue  # reported by the column and type checks
+            row = int(case.index) + 2 if case.index is not None and not pd.isna(case.index) else "-"
+            if case.schema_context == "DataFrameSchema":
+                # a rule across columns: name the columns it is about, once per row
+                column = ", ".join(c for c in schema.columns if c in check) or "-"
+                msg = _problem(spec.filename, row, column, check)
+            else:
+                column = str(case.column)
+                shown = f" (got {case.failure_case!r})" if row != "-" else ""
+                msg = _problem(spec.filename, row, column, f"{check}{shown}")
+            if msg not in seen:
+                seen.add(msg)
+                problems.append(msg)
+
+
+def read_table(directory: Path, spec: TableSpec, problems: list[str]) -> pd.DataFrame | None:
+    """Read one CSV of the contract and check it; return the typed frame or None."""
+    start = len(problems)
+    text = _decode(directory / spec.filename, problems)
+    if text is None:
+        return None
+    try:
+        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], on_bad_lines="error")
+    except (pd.errors.ParserError, csv.Error) as exc:
+        problems.append(_problem(spec.filename, "-", "-", f"not a well-formed CSV: {exc}"))
+        return None
+    expected = list(spec.schema.columns)
+    missing = [c for c in expected if c not in df.columns]
+    extra = [c for c in df.columns if c not in expected]
+    for c in missing:
+        problems.append(_problem(spec.filename, 1, c, "required column is missing"))
+    for c in extra:
+        problems.append(_problem(spec.filename, 1, c, "unknown column (not in the data contract)"))
+    if missing or extra:
+        return None
+    if df.empty:
+        problems.append(_problem(spec.filename, 2, "-", "no data rows"))
+        return None
+    typed = _coerce(df, spec, problems)
+    bad_rows = {int(p.split(":")[1]) - 2 for p in problems[start:] if p.split(":")[1].isdigit()}
+    _check_schema(typed, spec, problems, bad_rows)
+    dup = typed.duplicated(subset=list(spec.key), keep="first")
+    first_row = {}
+    for idx, key in zip(typed.index, map(tuple, typed[list(spec.key)].astype(str).to_numpy())):
+        if dup[idx]:
+            problems.append(
+                _problem(spec.filename, idx + 2, ", ".join(spec.key), f"duplicate key {key} (first seen on row {first_row[key]})")
+            )
+        else:
+            first_row.setdefault(key, idx + 2)
+    return typed
+
+
+def _cross_checks(frames: dict[str, pd.DataFrame], paths: Paths, problems: list[str]) -> None:
+    clusters = frames.get("clusters")
+    if clusters is None:
+        return
+    known = set(clusters["cluster_code"])
+    for name, df in frames.items():
+        if name == "clusters" or "cluster_code" not in df.columns:
+            continue
+        for idx in df.index[~df["cluster_code"].isin(known)]:
+            problems.append(
+                _problem(f"{name}.csv", idx + 2, "cluster_code", f"unknown cluster {df.at[idx, 'cluster_code']!r} (not in clusters.csv)")
+            )
+    lookup = frames.get("lsoa_cluster_lookup")
+    if lookup is not None:
+        real = set(geography.load_lsoa_attributes(paths)["lsoa11cd"])
+        for idx in lookup.index[~lookup["lsoa11cd"].isin(real)]:
+            problems.append(
+                _problem("lsoa_cluster_lookup.csv", idx + 2, "lsoa11cd", f"{lookup.at[idx, 'lsoa11cd']} is not a Leeds 2011 LSOA")
+            )
+        for code in sorted(real - set(lookup["lsoa11cd"])):
+            problems.append(_problem("lsoa_cluster_lookup.csv", "-", "lsoa11cd", f"LSOA {code} is in no cluster"))
+        for code in sorted(known - set(lookup["cluster_code"])):
+            problems.append(_problem("lsoa_cluster_lookup.csv", "-", "cluster_code", f"cluster {code} has no LSOAs"))
+    tracker = frames.get("obsessions_monthly")
+    if tracker is not None:
+        months = [str(p) for p in pd.period_range(FIRST_MONTH, LAST_MONTH, freq="M")]
+        have = set(zip(tracker["cluster_code"], tracker["month"]))
+        for code in sorted(known):
+            gaps = [m for m in months if (code, m) not in have]
+            if gaps:
+                problems.append(
+                    _problem("obsessions_monthly.csv", "-", "month", f"cluster {code} has no row for {', '.join(gaps[:4])}{' …' if len(gaps) > 4 else ''}")
+                )
+        real_totals = {
+            "lac_count": reference.leeds_lac_at_31_march(paths),
+            "cpp_count": reference.leeds_cpp_at_31_march(paths),
+        }
+        for column, by_year in real_totals.items():
+            for year, published in sorted(by_year.items()):
+                month = f"{year}-03"
+                rows = tracker[tracker["month"] == month]
+                if rows.empty or month < FIRST_MONTH or month > LAST_MONTH:
+                    continue
+                total = int(rows[column].sum())
+                if abs(total - published) > CITY_TOTAL_TOLERANCE * published:
+                    problems.append(
+                        _problem(
+                            "obsessions_monthly.csv",
+                            f"{rows.index.min() + 2}-{rows.index.max() + 2}",
+                            column,
+                            f"city total for {month} is {total:,} but DfE published {published:,} "
+                            f"(allowed difference {CITY_TOTAL_TOLERANCE:.0%})",
+                        )
+                    )
+
+
+def validate_inputs(paths: Paths | None = None, directory: Path | None = None) -> ValidationReport:
+    """Check every table of the contract in ``directory`` (default ``data/clusters``)."""
+    paths = paths or project_paths()
+    directory = directory or paths.clusters
+    report = ValidationReport()
+    for spec in TABLES.values():
+        frame = read_table(directory, spec, report.problems)
+        if frame is not None:
+            report.frames[spec.name] = frame
+    if len(report.frames) == len(TABLES):
+        _cross_checks(report.frames, paths, report.problems)
+    return report
+
+
+def load_inputs(paths: Paths | None = None, directory: Path | None = None) -> dict[str, pd.DataFrame]:
+    """Validated input tables, or :class:`InputValidationError` listing every problem."""
+    report = validate_inputs(paths, directory)
+    if not report.ok:
+        raise InputValidationError(report.problems)
+    return report.frames
