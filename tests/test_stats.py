@@ -328,6 +328,23 @@ def test_rank_oracle_R2():
     assert [None if pd.isna(v) else int(v) for v in got] == [1, None, 3, 2, None]
 
 
+def test_rank_and_band_keep_series_index():
+    values = pd.Series([10, 20, 20, 30, 40], index=list("vwxyz"))
+    r = stats.rank(values, "high_is_good")
+    assert list(r.index) == list("vwxyz") and r["v"] == 5 and r["z"] == 1  # R1
+    b = stats.quartile_band(values, "low_is_good", cut_points=CUTS)
+    assert list(b.index) == list("vwxyz") and b["v"] == "A"
+
+
+def test_rank_and_band_array_input_is_positional():
+    # no index on the result, so assigning it to a frame column never realigns
+    frame = pd.DataFrame({"value": [10, 30, 60, 80]}, index=[7, 3, 5, 1])
+    frame["band"] = stats.quartile_band(frame["value"].to_numpy(), "Low", cut_points=CUTS)
+    frame["rank"] = stats.rank(frame["value"].to_numpy(), "Low")
+    assert frame["band"].tolist() == ["A", "B", "C", "D"]  # Q2 low
+    assert frame["rank"].tolist() == [1, 2, 3, 4]
+
+
 def test_rank_no_polarity_gives_no_rank():
     assert stats.rank([1, 2, 3], None).isna().all()
 

@@ -648,10 +648,11 @@ def quartile_band(values, polarity: object, cut_points=None):
 
     Returns
     -------
-    str or None, or pandas.Series of dtype "string"
-        A scalar input gives ``"A"``-``"D"`` or None; otherwise a Series (same index as a
-        Series input) with ``<NA>`` where the value is missing, where there is no RAG
-        polarity, or where fewer than 4 valid values leave no cut points.
+    str or None, pandas.Series or pandas.arrays.StringArray (dtype "string")
+        A scalar input gives ``"A"``-``"D"`` or None; a Series input a Series with the same
+        index; any other array-like a positional ``StringArray`` (no index, so assigning it
+        to a DataFrame column never realigns). ``<NA>`` where the value is missing, where
+        there is no RAG polarity, or where fewer than 4 valid values leave no cut points.
     """
     scalar = np.ndim(values) == 0
     index = values.index if isinstance(values, pd.Series) else None
@@ -673,10 +674,12 @@ def quartile_band(values, polarity: object, cut_points=None):
         out[ok] = letters[pos[ok]]
     if scalar:
         return out[0]
+    if index is None:
+        return pd.array(out, dtype="string")
     return pd.Series(out, index=index, dtype="string")
 
 
-def rank(values, polarity: object) -> pd.Series:
+def rank(values, polarity: object):
     """LAIT rank: 1 is the best, ties share the smallest rank, missing values get none.
 
     Parameters
@@ -689,8 +692,9 @@ def rank(values, polarity: object) -> pd.Series:
 
     Returns
     -------
-    pandas.Series of dtype Int64
-        Ranks (same index as a Series input), ``<NA>`` for missing values or no polarity.
+    pandas.Series or pandas.arrays.IntegerArray, dtype Int64
+        Ranks: a Series with the same index for a Series input, otherwise a positional
+        ``IntegerArray`` (no index). ``<NA>`` for missing values or no RAG polarity.
         Ties: ``method="min"`` (1, 2, 2, 4).
     """
     index = values.index if isinstance(values, pd.Series) else None
@@ -698,9 +702,10 @@ def rank(values, polarity: object) -> pd.Series:
     s = pd.Series(arr, index=index)
     pol = _band_polarity(polarity)
     if pol is None:
-        return pd.Series(pd.NA, index=s.index, dtype="Int64")
-    r = s.rank(method="min", ascending=(pol == _LOW), na_option="keep")
-    return r.astype("Int64")
+        r = pd.Series(pd.NA, index=s.index, dtype="Int64")
+    else:
+        r = s.rank(method="min", ascending=(pol == _LOW), na_option="keep").astype("Int64")
+    return r if index is not None else r.array
 
 
 # --------------------------------------------------------------------------- section 6: change
