@@ -1,0 +1,106 @@
+"""The illustrative generator: deterministic, and consistent with the real city totals."""
+
+import hashlib
+
+import pandas as pd
+import pytest
+
+from cluster_inquiry import generate, geography
+from cluster_inquiry.paths import project_paths
+
+
+@pytest.fixture(scope="module")
+def paths():
+    return project_paths()
+
+
+@pytest.fixture(scope="module")
+def tables(paths):
+    return {t.name: t.frame for t in generate.generate(paths)}
+
+
+def _digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.csv"))}
+
+
+def test_rerun_writes_byte_identical_files(paths, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    generate.main(paths, a)
+    generate.main(paths, b)
+    assert _digest(a) == _digest(b)
+    assert len(_digest(a)) >= 5
+
+
+def test_shipped_files_are_what_the_generator_writes(paths, tmp_path):
+    generate.main(paths, tmp_path)
+    fresh = _digest(tmp_path)
+    shipped = _digest(paths.clusters)
+    for name, digest in fresh.items():
+        assert shipped.get(name) == digest, f"data/clusters/{name} is stale: run `cluster-inquiry generate`"
+
+
+def _real(paths, file, measure_col, measure, year_col):
+    df = pd.read_csv(paths.raw / file, dtype=str)
+    sel = df[(df["area_code"] == "E08000035") & (df[measure_col] == measure)]
+    return {int(y): int(v) for y, v in zip(sel[year_col], sel["value"])}
+
+
+def test_looked_after_children_sum_to_dfe_leeds_totals(paths, tables):
+    real = _real(paths, "reference/leeds_cla_comparators_2012_2015.csv", "measure", "children looked after at 31 March", "year_31_march")
+    # Published figures (DfE SFR 36/2013, 36/2014), as quoted in the inquiry brief
+    assert real[2013] == 1373 and real[2014] == 1339
+    t = tables["obsessions_monthly"]
+    assert t.loc[t["month"] == "2013-03", "lac_count"].sum() == real[2013]
+    assert t.loc[t["month"] == "2014-03", "lac_count"].sum() == real[2014]
+
+
+def test_child_protection_plans_sum_to_dfe_leeds_totals(paths, tables):
+    real = _real(paths, "safeguarding/leeds_cin_cpp_comparators_2013_2015.csv", "source_column", "CPP_At31", "time_period")
+    assert real[2013] == 983
+    t = tables["obsessions_monthly"]
+    assert t.loc[t["month"] == "2013-03", "cpp_count"].sum() == real[2013]
+    assert t.loc[t["month"] == "2014-03", "cpp_count"].sum() == real[2014]
+
+
+def test_city_neet_rate_is_around_six_percent(tables):
+    t = tables["obsessions_monthly"]
+    rate = t["neet_count"].sum() / t["neet_cohort"].sum()
+    assert 0.055 <= rate <= 0.065
+
+
+def test_population_is_summed_from_real_lsoas(paths, tables):
+    lookup = tables["lsoa_cluster_lookup"]
+    attrs = geography.load_lsoa_attributes(paths).merge(lookup, on="lsoa11cd")
+    pop = tables["cluster_population"].set_index("cluster_code")
+    sums = attrs.groupby("cluster_code")[["pop_total", "pop_0_15"]].sum()
+    assert (pop.loc[sums.index, "pop_0_15"] == sums["pop_0_15"]).all()
+    assert pop["pop_0_15"].sum() == 139_343  # DCLG File 6, Leeds aged 0-15 (PROVENANCE.md)
+    assert pop["pop_total"].sum() == 756_212
+
+
+def test_more_deprived_clusters_have_higher_modelled_rates(paths, tables):
+    lookup = tables["lsoa_cluster_lookup"]
+    attrs = geography.load_lsoa_attributes(paths).merge(lookup, on="lsoa11cd")
+    imd = (attrs["imd_score"] * attrs["pop_0_15"]).groupby(attrs["cluster_code"]).sum() / attrs.groupby("cluster_code")["pop_0_15"].sum()
+    t = tables["obsessions_monthly"]
+    sep = t[t["month"] == "2013-09"].set_index("cluster_code")
+    pop = tables["cluster_population"].set_index("cluster_code")["pop_0_17"]
+    lac_rate = sep["lac_count"] / pop
+    neet_rate = sep["neet_count"] / sep["neet_cohort"]
+    assert imd.corr(lac_rate, method="spearman") > 0.6
+    assert imd.corr(neet_rate, method="spearman") > 0.6
+    assert imd.corr(sep["attendance_pct"], method="spearman") < -0.5
+
+
+def test_every_table_is_labelled_illustrative(tables):
+    for name in ("clusters", "obsessions_monthly", "key_indicators"):
+        assert set(tables[name]["data_status"]) == {"illustrative"}
+
+
+def test_apportion_sums_exactly_and_is_proportional():
+    out = generate.apportion(10, [1, 1, 1])
+    assert out.sum() == 10 and sorted(out) == [3, 3, 4]
+    # largest remainder: 3.5, 1.75, 1.75 -> floors 3, 1, 1; the two largest remainders (0.75) get +1
+    assert list(generate.apportion(7, [0.5, 0.25, 0.25])) == [3, 2, 2]
+    with pytest.raises(ValueError):
+        generate.apportion(5, [0, 0])
