@@ -12,6 +12,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import generate as generate_mod
@@ -25,7 +26,8 @@ console = Console(stderr=True)
 
 
 def _fail(exc: ClusterInquiryError) -> None:
-    console.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+    # the message can quote input cells: print it literally (a "[/red]" in a cell is text, not markup)
+    console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 

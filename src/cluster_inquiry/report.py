@@ -61,7 +61,9 @@ class Context:
 def _context(root: str, data_dir: str | None) -> Context:
     paths = Paths(Path(root))
     frames = load_inputs(paths, Path(data_dir) if data_dir else None)
-    boundaries = geography.cluster_boundaries(paths, frames["lsoa_cluster_lookup"])
+    boundaries = frames.get("cluster_boundaries")  # optional council-supplied file, already checked
+    if boundaries is None:
+        boundaries = geography.cluster_boundaries(paths, frames["lsoa_cluster_lookup"])
     return Context(paths, frames, boundaries)
 
 

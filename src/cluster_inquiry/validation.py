@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
 
-from . import geography, reference
+from . import boundaries, geography, reference
 from .exceptions import InputValidationError
 from .paths import Paths, project_paths
 from .schemas import FIRST_MONTH, LAST_MONTH, TABLES, TableSpec
@@ -55,8 +56,16 @@ def _decode(path: Path, problems: list[str]) -> str | None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(_problem(name, line, "-", f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save as UTF-8"))
+        line, column = _locate(raw, exc.start)
+        problems.append(_problem(name, line, column, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save as UTF-8"))
+        return None
+    control = _CONTROL.search(text)
+    if control:
+        offset = len(text[: control.start()].encode("utf-8"))
+        line, column = _locate(raw, offset)
+        problems.append(
+            _problem(name, line, column, f"contains the control character U+{ord(control.group()):04X}; remove it (text must be printable)")
+        )
         return None
     header = text.splitlines()[0]
     if "," not in header:
@@ -66,6 +75,23 @@ def _decode(path: Path, problems: list[str]) -> str | None:
                 problems.append(_problem(name, 1, "-", f"fields are separated by {shown}; the contract requires commas"))
                 return None
     return text
+
+
+#: control characters other than tab, newline and carriage return (a stray NUL, escape, form feed…)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _locate(raw: bytes, offset: int) -> tuple[int, str]:
+    """The file line (1-based) and the header column holding byte ``offset`` (best effort)."""
+    line = raw[:offset].count(b"\n") + 1
+    start = raw.rfind(b"\n", 0, offset) + 1
+    header = raw.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip("\r\ufeff")
+    names = next(csv.reader([header]), [])
+    prefix = raw[start:offset].decode("utf-8", errors="replace")
+    fields = next(csv.reader([prefix]), [""]) if prefix else [""]
+    index = len(fields) - 1  # a trailing comma yields an empty last field: the one being read
+    column = names[index] if 0 <= index < len(names) and line > 1 else "-"
+    return line, column
 
 
 _INT_TYPES = {"Int64", "int64"}
@@ -138,7 +164,12 @@ def read_table(directory: Path, spec: TableSpec, problems: list[str]) -> pd.Data
     try:
         df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], on_bad_lines="error")
     except (pd.errors.ParserError, csv.Error) as exc:
-        problems.append(_problem(spec.filename, "-", "-", f"not a well-formed CSV: {exc}"))
+        message = str(exc).replace("Error tokenizing data. C error: ", "").strip()
+        found = re.search(r"line (\d+)", message) or re.search(r"row (\d+)", message)
+        row: int | str = "-"
+        if found:
+            row = int(found.group(1)) + (1 if found.re.pattern.startswith("row") else 0)
+        problems.append(_problem(spec.filename, row, "-", f"not a well-formed CSV: {message}"))
         return None
     expected = list(spec.schema.columns)
     missing = [c for c in expected if c not in df.columns]
@@ -159,12 +190,37 @@ def read_table(directory: Path, spec: TableSpec, problems: list[str]) -> pd.Data
     first_row = {}
     for idx, key in zip(typed.index, map(tuple, typed[list(spec.key)].astype(str).to_numpy())):
         if dup[idx]:
-            problems.append(
-                _problem(spec.filename, idx + 2, ", ".join(spec.key), f"duplicate key {key} (first seen on row {first_row[key]})")
-            )
+            first = first_row[key]
+            if spec.name == "lsoa_cluster_lookup":
+                rule = (
+                    f"LSOA {key[0]} is listed twice (clusters {typed.at[first - 2, 'cluster_code']} on row {first} "
+                    f"and {typed.at[idx, 'cluster_code']}); each LSOA must be in exactly one cluster"
+                )
+            else:
+                rule = f"duplicate key {key} (first seen on row {first})"
+            problems.append(_problem(spec.filename, idx + 2, ", ".join(spec.key), rule))
         else:
             first_row.setdefault(key, idx + 2)
+    if spec.name == "clusters":
+        _check_cluster_names(typed, spec, problems)
     return typed
+
+
+def _check_cluster_names(clusters: pd.DataFrame, spec: TableSpec, problems: list[str]) -> None:
+    """Names are page titles and file names: unique (ignoring case) and not just punctuation."""
+    seen: dict[str, int] = {}
+    for idx, name in clusters["cluster_name"].items():
+        if not isinstance(name, str):
+            continue
+        if not re.search(r"[A-Za-z0-9]", name):
+            problems.append(_problem(spec.filename, idx + 2, "cluster_name", f"must contain a letter or digit (got {name!r})"))
+        key = " ".join(name.casefold().split())
+        if key in seen:
+            problems.append(
+                _problem(spec.filename, idx + 2, "cluster_name", f"duplicate cluster name {name!r} (first used on row {seen[key]})")
+            )
+        else:
+            seen[key] = idx + 2
 
 
 def _cross_checks(frames: dict[str, pd.DataFrame], paths: Paths, problems: list[str]) -> None:
@@ -224,7 +280,11 @@ def _cross_checks(frames: dict[str, pd.DataFrame], paths: Paths, problems: list[
 
 
 def validate_inputs(paths: Paths | None = None, directory: Path | None = None) -> ValidationReport:
-    """Check every table of the contract in ``directory`` (default ``data/clusters``)."""
+    """Check every table of the contract in ``directory`` (default ``data/clusters``).
+
+    The optional ``cluster_boundaries.geojson`` in the same folder is checked too, and when it
+    passes it is returned as the ``cluster_boundaries`` frame (a GeoDataFrame).
+    """
     paths = paths or project_paths()
     directory = directory or paths.clusters
     report = ValidationReport()
@@ -234,6 +294,13 @@ def validate_inputs(paths: Paths | None = None, directory: Path | None = None) -
             report.frames[spec.name] = frame
     if len(report.frames) == len(TABLES):
         _cross_checks(report.frames, paths, report.problems)
+    boundary_file = directory / boundaries.FILENAME
+    if boundary_file.exists():
+        clusters = report.frames.get("clusters")
+        known = set(clusters["cluster_code"]) if clusters is not None else None
+        shapes = boundaries.check_boundary_file(boundary_file, paths, known, report.problems)
+        if shapes is not None:
+            report.frames["cluster_boundaries"] = shapes
     return report
 
 
