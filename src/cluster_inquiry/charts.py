@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from .figures import Figure, Table
+from .figures import Figure, Table, mpl_text
 
 PALETTE = sns.color_palette("colorblind")
 MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
@@ -38,7 +38,7 @@ def trend_chart(
     for i, name in enumerate(names):
         part = frame[frame[series] == name]
         ax.plot(
-            part[x], part[y], label=str(name), color=PALETTE[i % len(PALETTE)],
+            part[x], part[y], label=mpl_text(name), color=PALETTE[i % len(PALETTE)],
             marker=MARKERS[i % len(MARKERS)], linestyle=LINESTYLES[i % len(LINESTYLES)], markersize=4,
         )
     ax.set_ylabel(y_label)
@@ -47,7 +47,7 @@ def trend_chart(
     ax.set_xticks(ticks)
     ax.tick_params(axis="x", rotation=45)
     ax.legend(loc="best", fontsize=8, frameon=True)
-    ax.set_title(title, fontsize=11)
+    ax.set_title(mpl_text(title), fontsize=11)
     fig.tight_layout()
     alt = _trend_alt(frame, x, y, series, y_label, period)
     return Figure(fig, title=title, alt_text=alt, units=units, period=period, source=source, status=status, table=table)
@@ -98,7 +98,7 @@ def ranked_bar_chart(
     ax.axvline(benchmark, color="black", linestyle="--", linewidth=1)
     ax.text(benchmark, len(t) - 0.3, f" City {benchmark:,.1f}", fontsize=8, va="bottom")
     ax.set_yticks(range(len(t)))
-    ax.set_yticklabels([f"{getattr(r, label)} ({getattr(r, group)})" for r in t.itertuples()], fontsize=7)
+    ax.set_yticklabels([mpl_text(f"{getattr(r, label)} ({getattr(r, group)})") for r in t.itertuples()], fontsize=7)
     ax.set_xlabel(x_label)
     ax.set_title(title, fontsize=11)
     fig.tight_layout()

@@ -39,6 +39,8 @@ __all__ = [
     "NOT_AVAILABLE",
     "OBSOLETE_NOT_AVAILABLE",
     "LEGEND",
+    "legend_items",
+    "legend_html",
     "DisclosurePolicy",
     "DEFAULT_POLICY",
     "SuppressionResult",
@@ -117,19 +119,35 @@ class DisclosurePolicy:
 DEFAULT_POLICY = DisclosurePolicy()
 
 
+def legend_items(policy: DisclosurePolicy = DEFAULT_POLICY) -> list[tuple[str, str]]:
+    """``(symbol, plain-text meaning)`` for each symbol, in the order a legend shows them."""
+    return [
+        (
+            SUPPRESSED,
+            f"confidential. Withheld to protect individuals: {policy.describe()} are not shown, nor any "
+            "figure (another count, a rate, a percentage, a rank or a band) that would let one be worked "
+            "out. A 0 is a true zero.",
+        ),
+        (NOT_AVAILABLE, f"not available. (Older GSS tables, and this inquiry's brief, wrote '{OBSOLETE_NOT_AVAILABLE}'.)"),
+        (NOT_APPLICABLE, "not applicable (no figure can exist, e.g. school attendance in August)."),
+    ]
+
+
 def legend_markdown(policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
     """A short markdown legend for the symbols, to print under a table."""
     return "\n".join(
-        [
-            "**Symbols used in tables**",
-            "",
-            f"- `{SUPPRESSED}`: confidential. Withheld to protect individuals: "
-            f"{policy.describe()} are not shown, nor any figure (another count, a rate or a "
-            f"percentage) that would let one be worked out. A 0 is a true zero.",
-            f"- `{NOT_AVAILABLE}`: not available.",
-            f"- `{NOT_APPLICABLE}`: not applicable (no figure can exist).",
-        ]
+        ["**Symbols used in tables**", ""] + [f"- `{sym}`: {text}" for sym, text in legend_items(policy)]
     )
+
+
+def legend_html(policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
+    """The same legend as an HTML fragment (escaped), for tables rendered as HTML."""
+    import html
+
+    items = "".join(
+        f"<li><code>{html.escape(sym)}</code>: {html.escape(text)}</li>" for sym, text in legend_items(policy)
+    )
+    return f"<div class='ci-legend'><p><strong>Symbols used in this table</strong></p><ul>{items}</ul></div>"
 
 
 # --------------------------------------------------------------------------- masks

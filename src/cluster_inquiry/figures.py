@@ -19,11 +19,18 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from . import disclosure  # noqa: E402
+
 STATUS_LABEL = {
     "illustrative": "Illustrative data — modelled, not real council figures",
     "real": "Real published data",
     "mixed": "Real geography and denominators; illustrative indicator values",
 }
+
+
+def mpl_text(text: object) -> str:
+    """Text for a matplotlib label, drawn literally: a ``$`` in a cluster name is not mathtext."""
+    return str(text).replace("$", r"\$")
 
 
 def slug(text: str) -> str:
@@ -32,9 +39,24 @@ def slug(text: str) -> str:
     return s or "item"
 
 
-@dataclass
+#: the GSS symbols a published cell may hold; a table showing any of them carries the legend
+_SYMBOLS = {"c", "x", "z"}
+
+
+def _shows_symbols(frame: pd.DataFrame) -> bool:
+    if frame.isna().any().any():  # rendered as x
+        return True
+    return any(isinstance(v, str) and v.strip() in _SYMBOLS for v in frame.to_numpy().ravel())
+
+
+@dataclass(repr=False)
 class Table:
-    """A publishable table: the frame must already be disclosure-controlled."""
+    """A publishable table: the frame must already be disclosure-controlled.
+
+    Its HTML escapes every cell, title and note, and adds the GSS symbol legend whenever a cell
+    shows ``c``, ``x`` or ``z``. Its plain-text repr is only the title, so no numbers travel in
+    the ``text/plain`` copy of a notebook output.
+    """
 
     frame: pd.DataFrame
     title: str
@@ -52,18 +74,22 @@ class Table:
         body = self.frame.to_html(index=False, escape=True, border=0, classes="ci-table", na_rep="x")
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
         notes_html = f"<ul class='ci-notes'>{notes}</ul>" if notes else ""
+        legend = disclosure.legend_html() if _shows_symbols(self.frame) else ""
         return (
             f"<div class='ci-table-wrap' id='{self.name}'>"
             f"<p class='ci-caption'><strong>{html.escape(self.title)}</strong></p>"
             f"{status_badge(self.status)}{body}"
-            f"<p class='ci-source'>Source: {html.escape(self.source)}</p>{notes_html}</div>"
+            f"<p class='ci-source'>Source: {html.escape(self.source)}</p>{notes_html}{legend}</div>"
         )
 
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def __repr__(self) -> str:
+        return f"Table: {self.title}"
 
-@dataclass
+
+@dataclass(repr=False)
 class Figure:
     """A rendered chart or map with everything a reader (and a screen reader) needs."""
 
@@ -105,6 +131,9 @@ class Figure:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def __repr__(self) -> str:
+        return f"Figure: {self.title}"
 
 
 def status_badge(status: str) -> str:

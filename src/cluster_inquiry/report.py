@@ -8,7 +8,7 @@ reach a page, a tooltip or alt text.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -39,12 +39,16 @@ class HTML:
     def _repr_html_(self) -> str:
         return self.body
 
+    def __repr__(self) -> str:  # the text/plain copy of a notebook output: no data, no memory address
+        return "HTML fragment (see the rendered page)"
+
 
 @dataclass
 class Context:
     paths: Paths
     frames: dict[str, pd.DataFrame]
     boundaries: gpd.GeoDataFrame
+    cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def clusters(self) -> pd.DataFrame:
@@ -97,6 +101,40 @@ def _fmt(value: float, dp: int = 1) -> str:
     return "x" if value is None or pd.isna(value) else f"{value:,.{dp}f}"
 
 
+# ----------------------------------------------------------------------------- city-wide suppression
+
+#: tracker count columns published per cluster and month, and the key indicator measuring each
+TRACKER_COUNTS = {"lac_count": "LAC_RATE", "cpp_count": "CPP_RATE", "neet_count": "NEET_PCT"}
+
+
+def tracker_mask(ctx: Context, column: str) -> pd.DataFrame:
+    """Cells of the monthly tracker (clusters × months) that no page may show, for one count.
+
+    Each cluster's profile shows its own months, and the theme chapter shows the city total for
+    every month, so a month's counts across the 25 clusters form one published line: suppression
+    is done once over the whole city grid (primary 1–5, then secondary with the city total as a
+    column total) and every page uses the same mask. Suppressing page by page would leave a month
+    with a single hidden cluster, recoverable as the city total minus the other 24 pages.
+    """
+    key = ("tracker_mask", column)
+    if key not in ctx.cache:
+        tracker = ctx.frames["obsessions_monthly"]
+        wide = tracker.pivot(index="cluster_code", columns="month", values=column).astype(object)
+        res = disclosure.suppress_table(wide, list(wide.columns), POLICY, row_total=False, col_total=True)
+        ctx.cache[key] = res.mask
+    return ctx.cache[key]
+
+
+def _tracker_hidden(ctx: Context, indicator: str, period: str, codes: pd.Index) -> pd.Series:
+    """True for clusters whose tracker count behind ``indicator`` in ``period`` is hidden."""
+    for column, code in TRACKER_COUNTS.items():
+        if code == indicator:
+            mask = tracker_mask(ctx, column)
+            if period in mask.columns:
+                return mask[period].reindex(codes, fill_value=False).astype(bool)
+    return pd.Series(False, index=codes)
+
+
 # ----------------------------------------------------------------------------- indicator tables
 
 
@@ -130,16 +168,27 @@ def published_indicator(ctx: Context, code: str, period: str) -> PublishedIndica
         index=t.index,
     )
     derived_cols = [c for c in shown.columns if c not in ("Cluster", "Area", "Count", "Denominator")]
+    # the same count is on the cluster profiles' monthly tables: hide what the city-wide mask hides
+    shown["Count"] = shown["Count"].astype(object).where(~_tracker_hidden(ctx, code, period, shown.index), "c")
     res = disclosure.suppress_table(
         shown, ["Count"], POLICY, derived={c: ["Count"] for c in derived_cols}, row_total=False, col_total=True
     )
-    display = res.table.copy()
-    display["Count"] = display["Count"].map(lambda v: v if isinstance(v, str) else f"{v:,}")
     numeric = t.copy()
     hidden = res.mask["Count"]
     for col in ["numerator", "value", "lower95", "upper95", "lower998", "upper998"]:
         numeric[col] = numeric[col].astype(float).where(~hidden)
     numeric["comparison"] = numeric["comparison"].where(~hidden)
+    # Bands and ranks among the published values only: ranks 1..25 with gaps, or quartile cut
+    # points that include hidden values, would place a hidden rate between two shown ones and,
+    # with the denominator shown, pin down the small count.
+    if ind.polarity != "no_judgement":
+        numeric["quartile_band"] = stats.quartile_band(numeric["value"], ind.polarity)
+        numeric["rank"] = stats.rank(numeric["value"], ind.polarity)
+    display = res.table.copy()
+    display["Count"] = display["Count"].map(lambda v: v if isinstance(v, str) else f"{v:,}")
+    if ind.polarity != "no_judgement":
+        display["Quartile band"] = numeric["quartile_band"].map(lambda v: "c" if pd.isna(v) else str(v))
+        display["Rank"] = numeric["rank"].map(lambda v: "c" if pd.isna(v) else str(int(v)))
     return PublishedIndicator(numeric, display.reset_index(drop=True), float(t["city_value"].iloc[0]), ind, period)
 
 
@@ -154,8 +203,8 @@ def _indicator_table(pub: PublishedIndicator) -> Table:
             ind.definition,
             "Compared with city: Fingertips method — the city value against the cluster's 95% and 99.8% confidence "
             "intervals (Wilson for percentages; Byar's, or exact Poisson below 10, for rates).",
-            "Quartile band A is always the best quarter of clusters, D the worst (DfE LAIT); rank 1 is best.",
-            disclosure.legend_markdown(POLICY).replace("\n", " "),
+            "Quartile band A is always the best quarter of clusters, D the worst (DfE LAIT); rank 1 is best. "
+            "Bands and ranks are among the clusters whose value is published.",
         ],
     )
 
@@ -298,6 +347,10 @@ def cluster_trend(ctx: Context, code: str) -> Figure:
             "Attendance %": own["attendance_pct"].map(lambda v: "z" if pd.isna(v) else f"{v:.1f}"),
         }
     )
+    # hide what the city-wide mask hides (see tracker_mask); lines across clusters are checked there
+    for label, column in (("Looked-after children", "lac_count"), ("Child-protection plans", "cpp_count"), ("NEET", "neet_count")):
+        hidden = tracker_mask(ctx, column).loc[code].reindex(own["month"]).to_numpy(dtype=bool)
+        shown[label] = shown[label].astype(object).where(~hidden, "c")
     res = disclosure.suppress_table(
         shown, ["Looked-after children", "Child-protection plans", "NEET"], POLICY,
         derived={"LAC per 10,000": ["Looked-after children"], "NEET %": ["NEET"]},
@@ -317,7 +370,7 @@ def cluster_trend(ctx: Context, code: str) -> Figure:
     )
     table = Table(res.table, title=f"{name}: monthly tracker, April 2012 to March 2014",
                   source=SOURCE_ILLUSTRATIVE, status="illustrative",
-                  notes=[disclosure.legend_markdown(POLICY).replace("\n", " "), "z = not applicable (August)."])
+                  notes=["z = not applicable (August)."])
     return charts.trend_chart(
         long, "month", "value", "series", title=f"{name} against the city: looked-after children and NEET",
         y_label="rate", units="LAC per 10,000 children aged 0–17; NEET % of 16–18 cohort",
@@ -370,4 +423,4 @@ def cluster_indicator_summary(ctx: Context, code: str) -> Table:
             cells[f"Compared with city, {PERIOD_LABEL[period]}"] = d["Compared with city"]
         rows.append(cells)
     return Table(pd.DataFrame(rows), title="Key indicators, April and September 2013", source=SOURCE_ILLUSTRATIVE,
-                 status="illustrative", notes=[disclosure.legend_markdown(POLICY).replace("\n", " ")])
+                 status="illustrative")
