@@ -8,8 +8,10 @@ without saying what it is and which numbers are real.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -25,7 +27,15 @@ STATUS_LABEL = {
     "illustrative": "Illustrative data — modelled, not real council figures",
     "real": "Real published data",
     "mixed": "Real geography and denominators; illustrative indicator values",
+    "record": "The inquiry's record, as described in the brief (not statistics)",
 }
+
+#: notebook output MIME type that carries each table's download (CSV text and metadata);
+#: the pipeline reads it from executed notebooks (cluster_inquiry.downloads)
+TABLE_MIME = "application/vnd.cluster-inquiry.tables+json"
+#: where table downloads live, relative to a generated page (every one sits at generated/<folder>/<page>)
+DOWNLOADS_URL = "../../downloads/tables"
+_NUMBER_WITH_COMMAS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
 def mpl_text(text: object) -> str:
@@ -64,14 +74,73 @@ class Table:
     status: str
     name: str = ""
     notes: list[str] = field(default_factory=list)
+    #: for the download's metadata sheet: what the numbers measure, their unit and period
+    definition: str = ""
+    unit: str = ""
+    period: str = ""
+    #: optional HTML ids for the body rows (anchors other pages link to); escaped via slug
+    row_ids: list[str] | None = None
 
     def __post_init__(self) -> None:
         if self.status not in STATUS_LABEL:
             raise ValueError(f"unknown data status {self.status!r}")
         self.name = self.name or slug(self.title)
+        if self.row_ids is not None and len(self.row_ids) != len(self.frame):
+            raise ValueError("row_ids needs one id per row")
+
+    # ------------------------------------------------------------------ downloads
+
+    def download_frame(self) -> pd.DataFrame:
+        """The displayed frame as published in the CSV: same cells and symbols (blank → x), numbers
+        without thousands separators so that spreadsheets read them as numbers."""
+        out = self.frame.astype(object).where(self.frame.notna(), "x")
+        return out.map(lambda v: v.replace(",", "") if isinstance(v, str) and _NUMBER_WITH_COMMAS.match(v) else v)
+
+    def metadata(self) -> dict[str, str]:
+        return {
+            "title": self.title,
+            "definition": self.definition or "; ".join(self.notes[:1]),
+            "unit": self.unit,
+            "period": self.period,
+            "source": self.source,
+            "data_status": self.status,
+            "data_status_label": STATUS_LABEL[self.status],
+            "notes": " | ".join(self.notes),
+            "symbols": "; ".join(f"{sym} = {text}" for sym, text in disclosure.legend_items()),
+            "columns": " | ".join(map(str, self.frame.columns)),
+        }
+
+    def csv_text(self) -> str:
+        return self.download_frame().to_csv(index=False, lineterminator="\n")
+
+    @property
+    def stem(self) -> str:
+        """The download's file name without extension: the table's name and a content hash, so the
+        same table shown on several pages is one file, and different tables never collide."""
+        digest = hashlib.sha256((self.csv_text() + json.dumps(self.metadata(), sort_keys=True)).encode("utf-8"))
+        return f"{self.name[:80]}-{digest.hexdigest()[:10]}"
+
+    def export(self) -> dict:
+        return {"name": self.name, "stem": self.stem, "csv": self.csv_text(), "metadata": self.metadata()}
+
+    def download_html(self) -> str:
+        stem = self.stem
+        title = html.escape(self.title)
+        return (
+            f"<p class='ci-download'><a href='{DOWNLOADS_URL}/{stem}.csv' download>Download “{title}” as CSV</a>"
+            f" · <a href='{DOWNLOADS_URL}/{stem}.metadata.csv' download>its metadata (CSV)</a></p>"
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        return {"text/html": self.to_html(), TABLE_MIME: {"tables": [self.export()]}}
 
     def to_html(self) -> str:
         body = self.frame.to_html(index=False, escape=True, border=0, classes="ci-table", na_rep="x")
+        if self.row_ids is not None:
+            head, rows = body.split("<tbody>", 1)
+            parts = rows.split("<tr>")
+            rows = parts[0] + "".join(f"<tr id='{slug(rid)}'>{part}" for rid, part in zip(self.row_ids, parts[1:]))
+            body = f"{head}<tbody>{rows}"
         notes = "".join(f"<li>{html.escape(n)}</li>" for n in self.notes)
         notes_html = f"<ul class='ci-notes'>{notes}</ul>" if notes else ""
         legend = disclosure.legend_html() if _shows_symbols(self.frame) else ""
@@ -79,7 +148,8 @@ class Table:
             f"<div class='ci-table-wrap' id='{self.name}'>"
             f"<p class='ci-caption'><strong>{html.escape(self.title)}</strong></p>"
             f"{status_badge(self.status)}{body}"
-            f"<p class='ci-source'>Source: {html.escape(self.source)}</p>{notes_html}{legend}</div>"
+            f"<p class='ci-source'>Source: {html.escape(self.source)}</p>{notes_html}{legend}"
+            f"{self.download_html()}</div>"
         )
 
     def _repr_html_(self) -> str:
@@ -109,6 +179,9 @@ class Figure:
         if self.status not in STATUS_LABEL:
             raise ValueError(f"unknown data status {self.status!r}")
         self.name = self.name or slug(self.title)
+        if self.table is not None:  # the table's download says what the chart says
+            self.table.unit = self.table.unit or self.units
+            self.table.period = self.table.period or self.period
 
     def png_base64(self, dpi: int = 96) -> str:
         buf = io.BytesIO()
@@ -131,6 +204,12 @@ class Figure:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        bundle = {"text/html": self.to_html()}
+        if self.table is not None:
+            bundle[TABLE_MIME] = {"tables": [self.table.export()]}
+        return bundle
 
     def __repr__(self) -> str:
         return f"Figure: {self.title}"
