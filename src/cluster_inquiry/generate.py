@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import geography, reference
+from . import generate_partnerships, geography, reference
 from .paths import Paths, project_paths
 
 SEED = 20131114  # the date of the inquiry's first session
@@ -215,6 +215,8 @@ def generate(paths: Paths | None = None) -> list[Table]:
         Table("cluster_population", population),
         Table("obsessions_monthly", tracker),
         Table("key_indicators", key_indicators_from(tracker, population, rng)),
+        # governance, meetings, attendance and sharing (own random stream; see that module)
+        *(Table(name, frame) for name, frame in generate_partnerships.tables(clusters)),
     ]
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import pandas as pd
 import pandera.pandas as pa
+
+from . import partnerships
 
 AREAS = ["ENE", "SE", "WNW"]
 GOVERNANCE_FORMS = ["Trust", "Joint Collaborative Committee", "Informal"]
@@ -176,5 +179,151 @@ KEY_INDICATORS = TableSpec(
     count_columns=("numerator",),
 )
 
+# --- partnership tables (chapters 1 and 3, Appendix F): academic year 2012/13 --------------------
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+_MEETING_LEVEL = {m.code: m.level for m in partnerships.MEETING_TYPES.values()}
+
+
+def _in_year() -> list[pa.Check]:
+    return [
+        pa.Check.str_matches(DATE, error="must be a date written YYYY-MM-DD"),
+        pa.Check(
+            lambda s: pd.to_datetime(s, format="%Y-%m-%d", errors="coerce").notna(),
+            element_wise=False, error="must be a real calendar date",
+        ),
+        pa.Check(
+            lambda s: (s >= partnerships.YEAR_START) & (s <= partnerships.YEAR_END),
+            element_wise=False,
+            error=f"must be within the {partnerships.YEAR_LABEL} ({partnerships.YEAR_START} to {partnerships.YEAR_END})",
+        ),
+    ]
+
+
+def _level_rule(d: pd.DataFrame) -> pd.Series:
+    level = d["meeting_type"].map(_MEETING_LEVEL)
+    has_cluster, has_area = d["cluster_code"].notna(), d["area"].notna()
+    return (
+        ((level == "cluster") & has_cluster & has_area)
+        | ((level == "area") & ~has_cluster & has_area)
+        | ((level == "city") & ~has_cluster & ~has_area)
+        | level.isna()  # an unknown meeting_type is reported by its own rule
+    )
+
+
+CLUSTER_REPORTING = TableSpec(
+    "cluster_reporting",
+    pa.DataFrameSchema(
+        {
+            "cluster_code": _code(),
+            "body": pa.Column(str, pa.Check.isin(partnerships.REPORTING_BODIES, error=f"must be one of {partnerships.REPORTING_BODIES}")),
+            "route": pa.Column(str, pa.Check.isin(partnerships.ROUTES, error=f"must be one of {partnerships.ROUTES}")),
+            "reports_due": _count(),
+            "reports_made": _count(),
+            "data_status": _status(),
+        },
+        checks=[
+            pa.Check(lambda d: d["reports_made"] <= d["reports_due"], error="reports_made cannot be more than reports_due"),
+            pa.Check(
+                lambda d: (d["body"] != partnerships.AREA_PARTNERSHIP) | (d["route"] == partnerships.DIRECT),
+                error="route must be direct when body is Area partnership",
+            ),
+        ],
+        strict=True,
+    ),
+    key=("cluster_code", "body"),
+    description="Each cluster's reporting lines (area partnership, Children's Trust Board, Schools Forum), 2012/13.",
+)
+
+MEETINGS = TableSpec(
+    "meetings",
+    pa.DataFrameSchema(
+        {
+            "meeting_id": pa.Column(str, pa.Check.str_matches(r"^M\d{4}$", error="must be a meeting id like M0001")),
+            "meeting_type": pa.Column(
+                str, pa.Check.isin(list(partnerships.MEETING_TYPES), error=f"must be one of {list(partnerships.MEETING_TYPES)}")
+            ),
+            "area": pa.Column(str, pa.Check.isin(AREAS, error=f"must be one of {AREAS}"), nullable=True),
+            "cluster_code": pa.Column(
+                str, pa.Check.str_matches(CLUSTER_CODE, error="must be a cluster code like C07"), nullable=True
+            ),
+            "planned_date": pa.Column(str, _in_year()),
+            "held": pa.Column(bool),
+            "data_status": _status(),
+        },
+        checks=[
+            pa.Check(
+                _level_rule,
+                error="cluster meetings need cluster_code and area; area meetings need area and a blank cluster_code; "
+                "city meetings leave both blank (meeting_type)",
+            ),
+        ],
+        strict=True,
+    ),
+    key=("meeting_id",),
+    description="The meeting register: every planned city, area and cluster meeting of 2012/13, held or not.",
+)
+
+PARTNER_ATTENDANCE = TableSpec(
+    "partner_attendance",
+    pa.DataFrameSchema(
+        {
+            "cluster_code": _code(),
+            "meeting_type": pa.Column(
+                str,
+                pa.Check.isin(partnerships.CLUSTER_MEETING_TYPES, error=f"must be one of {partnerships.CLUSTER_MEETING_TYPES}"),
+            ),
+            "partner_type": pa.Column(str, pa.Check.isin(partnerships.PARTNER_TYPES, error=f"must be one of {partnerships.PARTNER_TYPES}")),
+            "meetings_held": _count(),
+            "meetings_attended": _count(),
+            "data_status": _status(),
+        },
+        checks=[
+            pa.Check(
+                lambda d: d["meetings_attended"] <= d["meetings_held"],
+                error="meetings_attended cannot be more than meetings_held",
+            )
+        ],
+        strict=True,
+    ),
+    key=("cluster_code", "meeting_type", "partner_type"),
+    description="How many of each cluster's held meetings each partner type attended, 2012/13.",
+)
+
+CLUSTER_SHARING = TableSpec(
+    "cluster_sharing",
+    pa.DataFrameSchema(
+        {
+            "cluster_a": pa.Column(str, pa.Check.str_matches(CLUSTER_CODE, error="must be a cluster code like C07")),
+            "cluster_b": pa.Column(str, pa.Check.str_matches(CLUSTER_CODE, error="must be a cluster code like C07")),
+            "activity": pa.Column(
+                str, pa.Check.isin(partnerships.SHARING_ACTIVITIES, error=f"must be one of {partnerships.SHARING_ACTIVITIES}")
+            ),
+            "started": pa.Column(
+                str,
+                [
+                    pa.Check.str_matches(MONTH, error="must be a month written YYYY-MM"),
+                    pa.Check(lambda s: s <= partnerships.YEAR_END[:7], element_wise=False, error="must not be after 2013-08"),
+                ],
+            ),
+            "data_status": _status(),
+        },
+        checks=[
+            pa.Check(
+                lambda d: d["cluster_a"] < d["cluster_b"],
+                error="cluster_a must come before cluster_b (each pair once, in code order; no cluster paired with itself)",
+            )
+        ],
+        strict=True,
+    ),
+    key=("cluster_a", "cluster_b", "activity"),
+    description="Joint work and shared practice between pairs of clusters (an undirected network).",
+)
+
 #: every input table, in the order they are checked
-TABLES: dict[str, TableSpec] = {t.name: t for t in (CLUSTERS, LOOKUP, POPULATION, TRACKER, KEY_INDICATORS)}
+TABLES: dict[str, TableSpec] = {
+    t.name: t
+    for t in (
+        CLUSTERS, LOOKUP, POPULATION, TRACKER, KEY_INDICATORS,
+        CLUSTER_REPORTING, MEETINGS, PARTNER_ATTENDANCE, CLUSTER_SHARING,
+    )
+}

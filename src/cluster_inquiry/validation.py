@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from . import boundaries, geography, reference
+from . import boundaries, geography, partnerships, reference
 from .exceptions import InputValidationError
 from .paths import Paths, project_paths
 from .schemas import FIRST_MONTH, LAST_MONTH, TABLES, TableSpec
@@ -231,7 +231,8 @@ def _cross_checks(frames: dict[str, pd.DataFrame], paths: Paths, problems: list[
     for name, df in frames.items():
         if name == "clusters" or "cluster_code" not in df.columns:
             continue
-        for idx in df.index[~df["cluster_code"].isin(known)]:
+        # a blank code is allowed only where the schema says so (reported there otherwise)
+        for idx in df.index[df["cluster_code"].notna() & ~df["cluster_code"].isin(known)]:
             problems.append(
                 _problem(f"{name}.csv", idx + 2, "cluster_code", f"unknown cluster {df.at[idx, 'cluster_code']!r} (not in clusters.csv)")
             )
@@ -246,6 +247,7 @@ def _cross_checks(frames: dict[str, pd.DataFrame], paths: Paths, problems: list[
             problems.append(_problem("lsoa_cluster_lookup.csv", "-", "lsoa11cd", f"LSOA {code} is in no cluster"))
         for code in sorted(known - set(lookup["cluster_code"])):
             problems.append(_problem("lsoa_cluster_lookup.csv", "-", "cluster_code", f"cluster {code} has no LSOAs"))
+    problems.extend(_problem(*p) for p in partnerships.cross_checks(frames))
     tracker = frames.get("obsessions_monthly")
     if tracker is not None:
         months = [str(p) for p in pd.period_range(FIRST_MONTH, LAST_MONTH, freq="M")]
