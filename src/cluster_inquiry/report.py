@@ -82,8 +82,20 @@ def context(data_dir: str | None = None) -> Context:
 # ----------------------------------------------------------------------------- labels
 
 
-def banner(status: str = "mixed") -> HTML:
-    """The page-top statement of which numbers are real and which are illustrative."""
+def banner(status: str = "mixed", *, real: str | None = None, illustrative: str | None = None) -> HTML:
+    """The page-top statement of which numbers are real and which are illustrative.
+
+    A chapter whose real and illustrative parts differ from the performance pages names them with
+    ``real=`` and ``illustrative=`` (plain text, escaped); the status label stays the same.
+    """
+    if real is not None or illustrative is not None:
+        parts = ["This page mixes real and illustrative data." if real and illustrative else ""]
+        if real:
+            parts.append(f"<strong>Real:</strong> {html.escape(real)}.")
+        if illustrative:
+            parts.append(f"<strong>Illustrative:</strong> {html.escape(illustrative)}.")
+        body = " ".join(p for p in parts if p)
+        return HTML(f"<div class='ci-banner' role='note'>{status_badge(status)}<p>{body}</p></div>")
     text = {
         "mixed": (
             "This page mixes real and illustrative data. <strong>Real:</strong> the map boundaries (ONS 2011 LSOAs), "
