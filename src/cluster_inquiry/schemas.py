@@ -58,6 +58,9 @@ class TableSpec:
     description: str
     #: columns that hold counts subject to disclosure control
     count_columns: tuple[str, ...] = field(default_factory=tuple)
+    #: the folder under ``data/`` holding the file: ``clusters`` (the council's extracts, replaceable
+    #: with ``validate --data-dir``) or ``inquiry`` (the inquiry's record)
+    folder: str = "clusters"
 
     @property
     def filename(self) -> str:
@@ -319,11 +322,176 @@ CLUSTER_SHARING = TableSpec(
     description="Joint work and shared practice between pairs of clusters (an undirected network).",
 )
 
+# ----------------------------------------------------------------------------- the inquiry's record
+# Tables in data/inquiry/ (docs/data-contract.md, "The inquiry's record"; issue 8). Sessions,
+# evidence and witnesses are the inquiry's record as described in the brief; recommendations and
+# case-study notes are illustrative until a council supplies its own.
+
+SESSION_ID = r"^[A-Z]{1,2}\d{0,2}$"
+EVIDENCE_ID = r"^[A-Z]{1,2}\d{0,2}-[A-Z]{0,2}\d{1,2}$"
+RECOMMENDATION_STATUS = ["not started", "in progress", "achieved", "not achieved"]
+EVIDENCE_KINDS = ["dashboard", "tracker", "paper", "appendix", "presentation", "visit", "background"]
+VISIT_QUESTIONS = {
+    "business_plan": "Business plan and performance management",
+    "challenges": "Current challenges",
+    "partnership_scope": "Scope of the partnership",
+    "other_clusters": "Working with other clusters",
+    "difference": "Where the cluster has made a difference",
+    "value_for_money": "Value for money",
+    "barriers": "Barriers to progress",
+}
+
+
+def _real_date(month_allowed: bool) -> list[pa.Check]:
+    """A real calendar date written YYYY-MM-DD (or YYYY-MM where only the month is known)."""
+    shape = r"^\d{4}-\d{2}(-\d{2})?$" if month_allowed else r"^\d{4}-\d{2}-\d{2}$"
+    written = "YYYY-MM-DD (or YYYY-MM when only the month is known)" if month_allowed else "YYYY-MM-DD"
+
+    def real(s: pd.Series) -> pd.Series:
+        day = pd.to_datetime(s.where(s.str.len() == 10), format="%Y-%m-%d", errors="coerce")
+        month = pd.to_datetime(s.where(s.str.len() == 7), format="%Y-%m", errors="coerce")
+        return ~s.str.match(shape) | day.notna() | (month.notna() if month_allowed else False)  # shape reported once
+
+    return [
+        pa.Check.str_matches(shape, error=f"must be a date written {written}"),
+        pa.Check(real, element_wise=False, error=f"must be a real calendar date written {written}"),
+    ]
+
+
+def _text(max_len: int = 400, nullable: bool = False) -> pa.Column:
+    return pa.Column(str, pa.Check.str_length(1, max_len, error=f"must be 1–{max_len} characters"), nullable=nullable)
+
+
+def _session_ref(nullable: bool) -> pa.Column:
+    return pa.Column(str, pa.Check.str_matches(SESSION_ID, error="must be a session ID like S2 or WG"), nullable=nullable)
+
+
+SESSIONS = TableSpec(
+    "sessions",
+    pa.DataFrameSchema(
+        {
+            "session_id": _session_ref(False),
+            "date": pa.Column(str, _real_date(month_allowed=True)),
+            "title": _text(120),
+            "kind": _text(40),
+            "key_areas": _text(1000, nullable=True),
+            "basis": _text(),
+        },
+        strict=True,
+    ),
+    key=("session_id",),
+    description="The inquiry's sessions, visits and meetings (from the inquiry's record).",
+    folder="inquiry",
+)
+
+EVIDENCE = TableSpec(
+    "evidence_documents",
+    pa.DataFrameSchema(
+        {
+            "evidence_id": pa.Column(
+                str, pa.Check.str_matches(EVIDENCE_ID, error="must be an evidence ID like S2-D1 or BG-1 (session or group, hyphen, item)")
+            ),
+            "session_id": _session_ref(True),
+            "title": _text(120),
+            "kind": pa.Column(str, pa.Check.isin(EVIDENCE_KINDS, error=f"must be one of {EVIDENCE_KINDS}")),
+            "description": _text(),
+            "cluster_code": pa.Column(
+                str, pa.Check.str_matches(CLUSTER_CODE, error="must be a cluster code like C07"), nullable=True
+            ),
+            "source_url": pa.Column(
+                str, pa.Check.str_matches(r"^https?://\S+$", error="must be a web address starting http:// or https://"),
+                nullable=True,
+            ),
+            "basis": _text(),
+        },
+        checks=[
+            pa.Check(
+                lambda d: (d["kind"] != "visit") | d["cluster_code"].notna(),
+                error="a row of kind 'visit' must name the cluster visited in cluster_code",
+            ),
+            pa.Check(
+                lambda d: (d["kind"] == "background") | d["session_id"].notna(),
+                error="session_id may be blank only when kind is 'background'",
+            ),
+        ],
+        strict=True,
+    ),
+    key=("evidence_id",),
+    description="The evidence register: every item of evidence, with the ID chapters cite.",
+    folder="inquiry",
+)
+
+WITNESSES = TableSpec(
+    "witnesses",
+    pa.DataFrameSchema(
+        {
+            "witness_id": pa.Column(str, pa.Check.str_matches(r"^W\d{1,2}$", error="must be a witness ID like W3")),
+            "role": _text(120),
+            "service": _text(120),
+            "session_id": _session_ref(True),
+            "basis": _text(),
+        },
+        strict=True,
+    ),
+    key=("witness_id",),
+    description="Witnesses by role (never by name).",
+    folder="inquiry",
+)
+
+RECOMMENDATIONS = TableSpec(
+    "recommendations",
+    pa.DataFrameSchema(
+        {
+            "number": pa.Column("Int64", pa.Check.ge(1, error="must be a recommendation number of 1 or more")),
+            "recommendation": _text(600),
+            "owner": _text(120),
+            "due_date": pa.Column(str, _real_date(month_allowed=False)),
+            "status": pa.Column(str, pa.Check.isin(RECOMMENDATION_STATUS, error=f"must be one of {RECOMMENDATION_STATUS}")),
+            "progress": _text(600, nullable=True),
+            "evidence_ids": pa.Column(
+                str,
+                pa.Check.str_matches(
+                    r"^[A-Z0-9-]+(;[A-Z0-9-]+)*$", error="must be evidence IDs separated by semicolons, e.g. S2-D1;S3-V1"
+                ),
+                nullable=True,
+            ),
+            "data_status": _status(),
+        },
+        checks=[
+            pa.Check(
+                lambda d: (d["status"] == "not started") | d["progress"].notna(),
+                error="progress may be blank only when status is 'not started'",
+            ),
+        ],
+        strict=True,
+    ),
+    key=("number",),
+    description="The recommendations tracker: number, text, owner, due date, status and evidence of progress.",
+    folder="inquiry",
+)
+
+CASE_STUDY_NOTES = TableSpec(
+    "case_study_notes",
+    pa.DataFrameSchema(
+        {
+            "cluster_code": _code(),
+            "question": pa.Column(str, pa.Check.isin(list(VISIT_QUESTIONS), error=f"must be one of {list(VISIT_QUESTIONS)}")),
+            "answer": _text(1500),
+            "data_status": _status(),
+        },
+        strict=True,
+    ),
+    key=("cluster_code", "question"),
+    description="What each visited cluster said in answer to the seven deep-dive questions.",
+    folder="inquiry",
+)
+
 #: every input table, in the order they are checked
 TABLES: dict[str, TableSpec] = {
     t.name: t
     for t in (
         CLUSTERS, LOOKUP, POPULATION, TRACKER, KEY_INDICATORS,
         CLUSTER_REPORTING, MEETINGS, PARTNER_ATTENDANCE, CLUSTER_SHARING,
+        SESSIONS, EVIDENCE, WITNESSES, RECOMMENDATIONS, CASE_STUDY_NOTES,
     )
 }

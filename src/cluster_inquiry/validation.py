@@ -281,8 +281,13 @@ def _cross_checks(frames: dict[str, pd.DataFrame], paths: Paths, problems: list[
                     )
 
 
-def validate_inputs(paths: Paths | None = None, directory: Path | None = None) -> ValidationReport:
+def validate_inputs(
+    paths: Paths | None = None, directory: Path | None = None, inquiry_directory: Path | None = None
+) -> ValidationReport:
     """Check every table of the contract in ``directory`` (default ``data/clusters``).
+
+    Tables of the inquiry's record (``TableSpec.folder == "inquiry"``) are read from
+    ``inquiry_directory`` (default ``data/inquiry``), whatever ``directory`` is.
 
     The optional ``cluster_boundaries.geojson`` in the same folder is checked too, and when it
     passes it is returned as the ``cluster_boundaries`` frame (a GeoDataFrame).
@@ -290,12 +295,16 @@ def validate_inputs(paths: Paths | None = None, directory: Path | None = None) -
     paths = paths or project_paths()
     directory = directory or paths.clusters
     report = ValidationReport()
+    folders = {"clusters": directory, "inquiry": inquiry_directory or paths.root / "data" / "inquiry"}
     for spec in TABLES.values():
-        frame = read_table(directory, spec, report.problems)
+        frame = read_table(folders.get(spec.folder, paths.root / "data" / spec.folder), spec, report.problems)
         if frame is not None:
             report.frames[spec.name] = frame
-    if len(report.frames) == len(TABLES):
+    if all(name in report.frames for name, spec in TABLES.items() if spec.folder == "clusters"):
         _cross_checks(report.frames, paths, report.problems)
+    from . import record  # late: record imports report, which imports this module
+
+    report.problems.extend(_problem(*p) for p in record.cross_checks(report.frames))
     boundary_file = directory / boundaries.FILENAME
     if boundary_file.exists():
         clusters = report.frames.get("clusters")
