@@ -110,3 +110,117 @@ def ranked_bar_chart(
         f"({t.iloc[-1][value]:,.1f}); lowest: {t.iloc[0][label]} ({t.iloc[0][value]:,.1f}). The data table follows."
     )
     return Figure(fig, title=title, alt_text=alt, units=units, period=period, source=source, status=status, table=data_table)
+
+
+def scatter_chart(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    point_label: str,
+    name: str,
+    group: str,
+    title: str,
+    x_label: str,
+    y_label: str,
+    units: str,
+    period: str,
+    source: str,
+    status: str,
+    table: Table,
+    reference_y: float | None = None,
+    summary: str = "",
+) -> Figure:
+    """Points labelled with ``point_label`` (e.g. the cluster number); groups differ by marker and colour.
+
+    Rows with a missing (suppressed) ``x`` or ``y`` are left out and counted in the alt text.
+    ``summary`` (e.g. a correlation in words) is appended to the alt text.
+    """
+    sns.set_theme(style="whitegrid", context="notebook")
+    t = frame.dropna(subset=[x, y])
+    fig, ax = plt.subplots(figsize=(8, 5))
+    groups = list(dict.fromkeys(t[group]))
+    for i, g in enumerate(groups):
+        part = t[t[group] == g]
+        ax.scatter(part[x], part[y], label=mpl_text(g), color=PALETTE[i % len(PALETTE)],
+                   marker=MARKERS[i % len(MARKERS)], s=46, edgecolor="black", linewidth=0.5, zorder=3)
+    for row in t.itertuples():
+        ax.annotate(mpl_text(getattr(row, point_label)), (getattr(row, x), getattr(row, y)),
+                    xytext=(4, 3), textcoords="offset points", fontsize=7)
+    if reference_y is not None:
+        ax.axhline(reference_y, color="black", linestyle="--", linewidth=0.8)
+    ax.set_xlabel(mpl_text(x_label))
+    ax.set_ylabel(mpl_text(y_label))
+    ax.legend(loc="best", fontsize=8, frameon=True)
+    ax.set_title(mpl_text(title), fontsize=11)
+    fig.tight_layout()
+    left_out = len(frame) - len(t)
+    alt = f"Scatter chart of {y_label} against {x_label} for {len(t)} clusters, {period}; each point is labelled with its cluster number"
+    alt += f" and its marker shows the {group_noun(group)}." if len(groups) > 1 else "."
+    if not t.empty:
+        hx, lx = t.loc[t[x].idxmax()], t.loc[t[x].idxmin()]
+        hy, ly = t.loc[t[y].idxmax()], t.loc[t[y].idxmin()]
+        alt += (
+            f" Highest {x_label}: {hx[name]} ({hx[x]:,.1f}); lowest: {lx[name]} ({lx[x]:,.1f})."
+            f" Highest {y_label}: {hy[name]} ({hy[y]:,.1f}); lowest: {ly[name]} ({ly[y]:,.1f})."
+        )
+    if left_out:
+        alt += f" {left_out} cluster(s) are not shown because a figure is suppressed or missing."
+    if summary:
+        alt += f" {summary}"
+    alt += " The data table follows the chart."
+    return Figure(fig, title=title, alt_text=alt, units=units, period=period, source=source, status=status, table=table)
+
+
+def group_noun(column: str) -> str:
+    """A column name as words for alt text (``imd_band`` → ``imd band``)."""
+    return column.replace("_", " ")
+
+
+def dot_chart(
+    frame: pd.DataFrame,
+    *,
+    label: str,
+    series: dict[str, str],
+    title: str,
+    x_label: str,
+    units: str,
+    period: str,
+    source: str,
+    status: str,
+    table: Table,
+    summary: str = "",
+) -> Figure:
+    """One row per ``label`` (in the frame's order, top to bottom), one marker per series.
+
+    ``series`` maps column → legend name. A grey line joins each row's smallest and largest value,
+    so two series read as a dumbbell; markers and colours both differ between series.
+    """
+    sns.set_theme(style="whitegrid", context="notebook")
+    t = frame.reset_index(drop=True)
+    cols = list(series)
+    fig, ax = plt.subplots(figsize=(8, 0.28 * len(t) + 1.4))
+    ys = list(range(len(t)))[::-1]
+    lo, hi = t[cols].min(axis=1), t[cols].max(axis=1)
+    ax.hlines(ys, lo, hi, color="#767676", linewidth=1, zorder=1)
+    for i, (col, legend) in enumerate(series.items()):
+        ax.scatter(t[col], ys, label=mpl_text(legend), color=PALETTE[i % len(PALETTE)], marker=MARKERS[i % len(MARKERS)],
+                   s=34, edgecolor="black", linewidth=0.5, zorder=3)
+    ax.set_yticks(ys)
+    ax.set_yticklabels([mpl_text(v) for v in t[label]], fontsize=7)
+    ax.set_xlabel(mpl_text(x_label))
+    ax.legend(loc="best", fontsize=8, frameon=True)
+    ax.set_title(mpl_text(title), fontsize=11)
+    fig.tight_layout()
+    parts = []
+    for col, legend in series.items():
+        s = t[[label, col]].dropna()
+        if s.empty:
+            continue
+        top, bottom = s.loc[s[col].idxmax()], s.loc[s[col].idxmin()]
+        parts.append(f"{legend}: highest {top[label]} ({top[col]:,.1f}), lowest {bottom[label]} ({bottom[col]:,.1f})")
+    alt = f"Dot chart of {x_label} for {len(t)} clusters, {period}, one marker per measure. " + "; ".join(parts) + "."
+    if summary:
+        alt += f" {summary}"
+    alt += " The data table follows the chart."
+    return Figure(fig, title=title, alt_text=alt, units=units, period=period, source=source, status=status, table=table)

@@ -105,6 +105,8 @@ def cluster_frame(paths: Paths) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def generate(paths: Paths | None = None) -> list[Table]:
     """Build every illustrative table (nothing is written)."""
+    from . import generate_context  # late: it imports Table, SEED and apportion from this module
+
     paths = paths or project_paths()
     rng = np.random.default_rng(SEED)
     defs = geography.read_cluster_definitions(paths)
@@ -217,6 +219,8 @@ def generate(paths: Paths | None = None) -> list[Table]:
         Table("key_indicators", key_indicators_from(tracker, population, rng)),
         # governance, meetings, attendance and sharing (own random stream; see that module)
         *(Table(name, frame) for name, frame in generate_partnerships.tables(clusters)),
+        # demographics and funding (own random stream; see that module)
+        *generate_context.tables(population, agg, tracker),
     ]
 
 

@@ -51,33 +51,46 @@ def choropleth(
     status: str,
     table: Table,
     highlight: str | None = None,
+    key: str = "cluster_code",
+    outlines: gpd.GeoDataFrame | None = None,
+    areas: str = "numbered clusters",
+    table_note: str = "Every value is in the table that follows the map.",
 ) -> Figure:
-    """Map ``values[value]`` (joined on ``cluster_code``); missing or suppressed values are shown as 'no data'."""
-    gdf = boundaries.merge(values[["cluster_code", value, label]], on="cluster_code", how="left")
+    """Map ``values[value]`` (joined on ``key``); missing or suppressed values are shown as 'no data'.
+
+    Clusters (``key="cluster_code"``) are numbered. A small-area map (e.g. ``key="lsoa11cd"``)
+    leaves its areas unnumbered and draws the cluster ``outlines``, numbered, on top.
+    """
+    gdf = boundaries.merge(values[[key, value, label]], on=key, how="left")
     gdf = gdf.to_crs("EPSG:27700")
     v = gdf[value].astype(float).to_numpy()
     breaks = class_breaks(v[~np.isnan(v)]) if np.isfinite(v).sum() >= 4 else None
     fig, ax = plt.subplots(figsize=(7.5, 6))
     handles = []
+    edge = 0.6 if key == "cluster_code" else 0.15
     if breaks:
         classes = assign_class(v, breaks)
         for k in range(4):
             colour = CMAP(0.15 + 0.23 * k)
             part = gdf[classes == k]
             if not part.empty:
-                part.plot(ax=ax, color=colour, edgecolor="black", linewidth=0.6, hatch=HATCHES[k])
+                part.plot(ax=ax, color=colour, edgecolor="black", linewidth=edge, hatch=HATCHES[k])
             handles.append(Patch(facecolor=colour, edgecolor="black", hatch=HATCHES[k],
                                  label=f"{breaks[k]:,.1f} to {breaks[k + 1]:,.1f}"))
         missing = gdf[classes == -1]
     else:
         missing = gdf[np.isnan(v)]
-        gdf[~np.isnan(v)].plot(ax=ax, color=CMAP(0.5), edgecolor="black", linewidth=0.6)
+        gdf[~np.isnan(v)].plot(ax=ax, color=CMAP(0.5), edgecolor="black", linewidth=edge)
     if not missing.empty:
-        missing.plot(ax=ax, color=NO_DATA, edgecolor="black", linewidth=0.6, hatch="\\\\")
+        missing.plot(ax=ax, color=NO_DATA, edgecolor="black", linewidth=edge, hatch="\\\\")
         handles.append(Patch(facecolor=NO_DATA, edgecolor="black", hatch="\\\\", label="suppressed or no data"))
     if highlight:
         gdf[gdf["cluster_code"] == highlight].boundary.plot(ax=ax, color="#d55e00", linewidth=2.5)
-    for row in gdf.itertuples():
+    numbered = gdf if key == "cluster_code" else None
+    if outlines is not None:
+        numbered = outlines.to_crs("EPSG:27700")
+        numbered.boundary.plot(ax=ax, color="black", linewidth=1.4)
+    for row in numbered.itertuples() if numbered is not None else []:
         pt = row.geometry.representative_point()
         ax.annotate(row.cluster_code[1:], (pt.x, pt.y), ha="center", va="center", fontsize=7,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
@@ -88,8 +101,10 @@ def choropleth(
     fig.tight_layout()
     valid = gdf.dropna(subset=[value]).sort_values(value)
     alt = (
-        f"Map of Leeds divided into {len(gdf)} numbered clusters, shaded in four classes by {measure} ({units}, {period}). "
+        f"Map of Leeds divided into {len(gdf)} {areas}, shaded in four classes by {measure} ({units}, {period}). "
     )
+    if outlines is not None:
+        alt += f"The outlines of the {len(outlines)} clusters are drawn on top and numbered. "
     if not valid.empty:
         alt += (
             f"Highest: {valid.iloc[-1][label]} ({valid.iloc[-1][value]:,.1f} {units}); "
@@ -97,7 +112,7 @@ def choropleth(
         )
     n_missing = int(np.isnan(v).sum())
     if n_missing:
-        alt += f"{n_missing} cluster(s) suppressed or without data. "
-    alt += "Every value is in the table that follows the map."
+        alt += f"{n_missing} {'cluster(s)' if key == 'cluster_code' else 'area(s)'} suppressed or without data. "
+    alt += table_note
     return Figure(fig, title=title, alt_text=alt, units=units, period=period,
                   source=f"{source}. {GEOMETRY_ATTRIBUTION}", status=status, table=table)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.pandas as pa
 
-from . import partnerships
+from . import funding, partnerships
 
 AREAS = ["ENE", "SE", "WNW"]
 GOVERNANCE_FORMS = ["Trust", "Joint Collaborative Committee", "Informal"]
@@ -322,6 +322,71 @@ CLUSTER_SHARING = TableSpec(
     description="Joint work and shared practice between pairs of clusters (an undirected network).",
 )
 
+# --- context and funding tables (chapters 4 and 5, Appendix G) -----------------------------------
+
+
+def _pounds() -> pa.Column:
+    return pa.Column("Int64", pa.Check.ge(0, error="must be whole pounds, 0 or more"))
+
+
+DEMOGRAPHICS = TableSpec(
+    "cluster_demographics",
+    pa.DataFrameSchema(
+        {
+            "cluster_code": _code(),
+            "pupils_on_roll": pa.Column("Int64", pa.Check.gt(0, error="must be a positive count")),
+            "pupils_bme": _count(),
+            "pupils_eal": _count(),
+            "children_0_15": pa.Column("Int64", pa.Check.gt(0, error="must be a positive count")),
+            "children_low_income": _count(),
+            "data_status": _status(),
+        },
+        checks=[
+            pa.Check(lambda d: d["pupils_bme"] <= d["pupils_on_roll"], error="pupils_bme cannot be larger than pupils_on_roll"),
+            pa.Check(lambda d: d["pupils_eal"] <= d["pupils_on_roll"], error="pupils_eal cannot be larger than pupils_on_roll"),
+            pa.Check(
+                lambda d: d["children_low_income"] <= d["children_0_15"],
+                error="children_low_income cannot be larger than children_0_15",
+            ),
+        ],
+        strict=True,
+    ),
+    key=("cluster_code",),
+    description="Pupils from minority ethnic groups and with English as an additional language (January 2013); "
+    "children aged 0–15 in low-income families (2012).",
+    count_columns=("pupils_bme", "pupils_eal", "children_low_income"),
+)
+
+FUNDING = TableSpec(
+    "cluster_funding",
+    pa.DataFrameSchema(
+        {
+            "cluster_code": _code(),
+            "financial_year": pa.Column(
+                str, pa.Check.isin(list(funding.FINANCIAL_YEARS), error=f"must be one of {list(funding.FINANCIAL_YEARS)}")
+            ),
+            "allocation_base_gbp": _pounds(),
+            "allocation_population_gbp": _pounds(),
+            "allocation_deprivation_gbp": _pounds(),
+            "allocation_gbp": _pounds(),
+            "spend_staffing_gbp": _pounds(),
+            "spend_services_gbp": _pounds(),
+            "spend_other_gbp": _pounds(),
+            "data_status": _status(),
+        },
+        checks=[
+            pa.Check(
+                lambda d: d["allocation_gbp"]
+                == d["allocation_base_gbp"] + d["allocation_population_gbp"] + d["allocation_deprivation_gbp"],
+                error="allocation_gbp must equal allocation_base_gbp + allocation_population_gbp + allocation_deprivation_gbp",
+            ),
+        ],
+        strict=True,
+    ),
+    key=("cluster_code", "financial_year"),
+    description="Each cluster's allocation from the £5.2m Schools Forum top-slice and its spend, by financial year.",
+)
+
 # ----------------------------------------------------------------------------- the inquiry's record
 # Tables in data/inquiry/ (docs/data-contract.md, "The inquiry's record"; issue 8). Sessions,
 # evidence and witnesses are the inquiry's record as described in the brief; recommendations and
@@ -492,6 +557,7 @@ TABLES: dict[str, TableSpec] = {
     for t in (
         CLUSTERS, LOOKUP, POPULATION, TRACKER, KEY_INDICATORS,
         CLUSTER_REPORTING, MEETINGS, PARTNER_ATTENDANCE, CLUSTER_SHARING,
+        DEMOGRAPHICS, FUNDING,
         SESSIONS, EVIDENCE, WITNESSES, RECOMMENDATIONS, CASE_STUDY_NOTES,
     )
 }
