@@ -30,8 +30,9 @@ STATUS_LABEL = {
     "record": "The inquiry's record, as described in the brief (not statistics)",
 }
 
-#: notebook output MIME type that carries each table's download (CSV text and metadata);
-#: the pipeline reads it from executed notebooks (cluster_inquiry.downloads)
+#: key, in a notebook output's *metadata*, of each table's download (CSV text and metadata); the
+#: pipeline reads it from executed notebooks (cluster_inquiry.downloads). Output metadata, not data:
+#: renderers never see it (no unknown-MIME warning) and nbval does not compare it.
 TABLE_MIME = "application/vnd.cluster-inquiry.tables+json"
 #: where table downloads live, relative to a generated page (every one sits at generated/<folder>/<page>)
 DOWNLOADS_URL = "../../downloads/tables"
@@ -131,8 +132,8 @@ class Table:
             f" · <a href='{DOWNLOADS_URL}/{stem}.metadata.csv' download>its metadata (CSV)</a></p>"
         )
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        return {"text/html": self.to_html(), TABLE_MIME: {"tables": [self.export()]}}
+    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
+        return {"text/html": self.to_html()}, {TABLE_MIME: {"tables": [self.export()]}}
 
     def to_html(self) -> str:
         body = self.frame.to_html(index=False, escape=True, border=0, classes="ci-table", na_rep="x")
@@ -205,11 +206,9 @@ class Figure:
     def _repr_html_(self) -> str:
         return self.to_html()
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        bundle = {"text/html": self.to_html()}
-        if self.table is not None:
-            bundle[TABLE_MIME] = {"tables": [self.table.export()]}
-        return bundle
+    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
+        metadata = {TABLE_MIME: {"tables": [self.table.export()]}} if self.table is not None else {}
+        return {"text/html": self.to_html()}, metadata
 
     def __repr__(self) -> str:
         return f"Figure: {self.title}"
