@@ -1,6 +1,6 @@
 # Cluster Inquiry Evidence Book — every verb is .PHONY (book/ is a folder).
 .DEFAULT_GOAL := help
-.PHONY: help env data validate notebooks book strict pdf test test-fast bench clean golden lint
+.PHONY: help env data validate notebooks book strict pdf test test-fast bench clean golden lint nbval links audit
 
 PYTHON ?= python3
 VENV   := .venv
@@ -30,6 +30,20 @@ book: env ## validate, execute notebooks (papermill) and build the HTML book int
 
 pdf: book ## print the built book to _build/pdf/evidence-book.pdf (headless Chromium)
 	$(BIN)/cluster-inquiry pdf
+
+NBVAL := -p no:cacheprovider -o addopts= --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+nbval: env ## evidence check: nbval on tests/golden and on every notebook in _build/executed (after make book)
+	CLUSTER_INQUIRY_ROOT=$(CURDIR) $(BIN)/python -m pytest $(NBVAL) tests/golden _build/executed
+
+golden: env ## accept an intended change of evidence: rewrite tests/golden, then review git diff and commit
+	$(BIN)/cluster-inquiry golden
+
+links: env ## offline link check of _build/html; external links listed in _build/artifacts/link-check.txt
+	$(BIN)/cluster-inquiry check-links
+
+audit: env ## headless Chromium + axe-core over _build/html; screenshots in _build/artifacts/screenshots
+	$(BIN)/cluster-inquiry audit
 
 test: env ## run every test (unit, integration build, nbval, browser)
 	$(BIN)/python -m pytest

@@ -51,6 +51,20 @@ def built_book(tmp_path_factory) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def built_site(built_book) -> Path:
+    """The published HTML of the session build (``_build/html`` resolved)."""
+    return (built_book / "_build" / "html").resolve()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """CI artefacts folder (git-ignored): screenshots, link report, PDF. ``CLUSTER_INQUIRY_ARTIFACTS`` overrides."""
+    path = Path(os.environ.get("CLUSTER_INQUIRY_ARTIFACTS", ROOT / "_build" / "artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

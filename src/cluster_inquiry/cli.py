@@ -92,6 +92,93 @@ def run(
     _summary(results)
 
 
+# ----------------------------------------------------------------------------- reviewers' checks
+
+
+@app.command()
+def pdf(
+    out: Optional[Path] = typer.Option(None, help="where to write (default _build/pdf/evidence-book.pdf)"),
+) -> None:
+    """Print the built book to one PDF (headless Chromium): each chapter from a new sheet, the illustrative-data label on every sheet with illustrative numbers."""
+    from . import pdf as pdf_mod
+
+    paths = project_paths()
+    target = out or paths.build / "pdf" / pdf_mod.PDF_NAME
+    try:
+        chapters = pdf_mod.build_pdf(paths.build / "html", target)
+    except ClusterInquiryError as exc:
+        _fail(exc)
+    sheets = sum(c.sheets for c in chapters)
+    console.print(f"[green]wrote[/] {target} ({len(chapters)} chapters, {sheets} sheets)", highlight=False)
+
+
+@app.command("check-links")
+def check_links(
+    site: Optional[Path] = typer.Argument(None, help="built site (default _build/html)"),
+) -> None:
+    """Offline link check of the built HTML; lists external links (never fetched) in _build/artifacts."""
+    from . import linkcheck
+
+    paths = project_paths()
+    site = site or paths.build / "html"
+    if not (site / "index.html").exists():
+        console.print(f"no built site at {site}; run cluster-inquiry build first", highlight=False)
+        raise typer.Exit(2)
+    report = linkcheck.check_site(site)
+    target = linkcheck.write_report(report, paths.build / "artifacts" / "link-check.txt")
+    for line in report.broken:
+        typer.echo(line, err=True)
+    console.print(
+        f"{report.pages} pages, {report.links} internal links, {len(report.broken)} broken, "
+        f"{len(report.external)} external listed in {target}",
+        highlight=False,
+    )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def audit(
+    site: Optional[Path] = typer.Argument(None, help="built site (default _build/html)"),
+) -> None:
+    """Load every page in headless Chromium (console, offline, alt text) and run axe-core (WCAG 2.2 AA)."""
+    from . import browser
+
+    paths = project_paths()
+    site = site or paths.build / "html"
+    if not (site / "index.html").exists():
+        console.print(f"no built site at {site}; run cluster-inquiry build first", highlight=False)
+        raise typer.Exit(2)
+    try:
+        result = browser.audit_site(site, screenshots=paths.build / "artifacts" / "screenshots")
+    except ClusterInquiryError as exc:
+        _fail(exc)
+    for line in result.problems:
+        typer.echo(line, err=True)
+    axe = sum(p.axe_run for p in result.pages)
+    console.print(f"{len(result.pages)} pages loaded, {axe} audited with axe, {len(result.problems)} problem(s); "
+                  f"screenshots in {paths.build / 'artifacts' / 'screenshots'}", highlight=False)
+    if result.problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def golden(
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="parallel notebook workers"),
+) -> None:
+    """Accept today's evidence: re-execute the golden subset into tests/golden (review the git diff, then commit)."""
+    from . import golden as golden_mod
+
+    try:
+        written = golden_mod.write_golden(workers=jobs)
+    except ClusterInquiryError as exc:
+        _fail(exc)
+    root = project_paths().root
+    for path in written:
+        console.print(f"wrote {path.relative_to(root)}", highlight=False)
+    console.print("review with `git diff tests/golden`, then commit it with the reason for the change")
+
+
 def main() -> None:  # pragma: no cover
     sys.exit(app())
 
