@@ -130,33 +130,35 @@ def scatter_chart(
     table: Table,
     reference_y: float | None = None,
     summary: str = "",
+    group_label: str = "",
+    group_order: list[str] | None = None,
 ) -> Figure:
     """Points labelled with ``point_label`` (e.g. the cluster number); groups differ by marker and colour.
 
     Rows with a missing (suppressed) ``x`` or ``y`` are left out and counted in the alt text.
-    ``summary`` (e.g. a correlation in words) is appended to the alt text.
+    ``group_label`` names the grouping in words (legend title, alt text); ``group_order`` orders the
+    legend. ``summary`` (e.g. a correlation in words) is appended to the alt text.
     """
     sns.set_theme(style="whitegrid", context="notebook")
-    t = frame.dropna(subset=[x, y])
+    t = frame.dropna(subset=[x, y]).reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 5))
-    groups = list(dict.fromkeys(t[group]))
+    present = list(dict.fromkeys(t[group]))
+    groups = [g for g in group_order if g in present] + [g for g in present if g not in group_order] if group_order else present
     for i, g in enumerate(groups):
         part = t[t[group] == g]
         ax.scatter(part[x], part[y], label=mpl_text(g), color=PALETTE[i % len(PALETTE)],
                    marker=MARKERS[i % len(MARKERS)], s=46, edgecolor="black", linewidth=0.5, zorder=3)
-    for row in t.itertuples():
-        ax.annotate(mpl_text(getattr(row, point_label)), (getattr(row, x), getattr(row, y)),
-                    xytext=(4, 3), textcoords="offset points", fontsize=7)
     if reference_y is not None:
         ax.axhline(reference_y, color="black", linestyle="--", linewidth=0.8)
     ax.set_xlabel(mpl_text(x_label))
     ax.set_ylabel(mpl_text(y_label))
-    ax.legend(loc="best", fontsize=8, frameon=True)
+    ax.legend(loc="best", fontsize=8, frameon=True, title=mpl_text(group_label) if group_label else None, title_fontsize=8)
     ax.set_title(mpl_text(title), fontsize=11)
     fig.tight_layout()
+    _place_labels(ax, t, x, y, point_label)
     left_out = len(frame) - len(t)
     alt = f"Scatter chart of {y_label} against {x_label} for {len(t)} clusters, {period}; each point is labelled with its cluster number"
-    alt += f" and its marker shows the {group_noun(group)}." if len(groups) > 1 else "."
+    alt += f" and its marker shows the {group_label or group_noun(group)}." if len(groups) > 1 else "."
     if not t.empty:
         hx, lx = t.loc[t[x].idxmax()], t.loc[t[x].idxmin()]
         hy, ly = t.loc[t[y].idxmax()], t.loc[t[y].idxmin()]
@@ -170,6 +172,26 @@ def scatter_chart(
         alt += f" {summary}"
     alt += " The data table follows the chart."
     return Figure(fig, title=title, alt_text=alt, units=units, period=period, source=source, status=status, table=table)
+
+
+def _place_labels(ax, t: pd.DataFrame, x: str, y: str, point_label: str) -> None:
+    """Label each point beside it, trying a few offsets so that labels do not overlap (greedy)."""
+    offsets = [(4, 3), (4, -10), (-15, 3), (-15, -10), (4, 12), (-15, 12), (4, -19), (-15, -19)]
+    pt = ax.figure.dpi / 72  # display pixels per point
+    centres = ax.transData.transform(t[[x, y]].to_numpy(dtype=float)) / pt  # in points
+    placed = [(cx - 3.5, cy - 3.5, cx + 3.5, cy + 3.5) for cx, cy in centres]  # the markers themselves
+    for row in t.sort_values([x, y]).itertuples():
+        px, py = ax.transData.transform((getattr(row, x), getattr(row, y))) / pt
+        text = str(getattr(row, point_label))
+        w, h = 4.5 * len(text) + 1, 8
+        choice = offsets[0]
+        for dx, dy in offsets:
+            box = (px + dx, py + dy, px + dx + w, py + dy + h)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+                choice = (dx, dy)
+                break
+        placed.append((px + choice[0], py + choice[1], px + choice[0] + w, py + choice[1] + h))
+        ax.annotate(mpl_text(text), (getattr(row, x), getattr(row, y)), xytext=choice, textcoords="offset points", fontsize=7)
 
 
 def group_noun(column: str) -> str:

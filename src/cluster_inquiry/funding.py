@@ -409,3 +409,21 @@ def funding_findings(ctx):
         f"<ul>{''.join(items)}</ul></div>"
     )
 
+
+def sources():
+    """The funding data's sources, real and illustrative (for pages that show funding tables)."""
+    from .report import HTML
+
+    rows = [
+        ("£5.2m annual Schools Forum top-slice", "real", "Leeds Schools Forum, as reported by the council (sourced fact F02)"),
+        ("Allocation formula and cluster allocations", "illustrative",
+         "this project: documented formula applied to real populations and IMD 2015 on illustrative cluster boundaries"),
+        ("Cluster spend by category", "illustrative", "this project's generator"),
+    ]
+    body = "".join(
+        f"<tr><td>{html.escape(a)}</td><td>{status_badge(s)}</td><td>{html.escape(src)}</td></tr>" for a, s, src in rows
+    )
+    return HTML(
+        "<table class='ci-table'><caption>Funding data sources</caption><thead><tr><th scope='col'>Data</th>"
+        f"<th scope='col'>Status</th><th scope='col'>Source</th></tr></thead><tbody>{body}</tbody></table>"
+    )

@@ -375,23 +375,36 @@ def spend_outcome_scatter(ctx: Context, outcome: str = "NEET_CHANGE") -> Figure:
         x_label="spend per child aged 0–19 (£ a year)", y_label=f"{o.short} ({o.unit})",
         units=f"£ per child a year; {o.unit}", period="April 2012 to March 2014", source=SOURCE_OUTCOMES,
         status="illustrative", table=_outcomes_table(ev), reference_y=0.0,
-        summary=f"Correlation {raw.text()}; allowing for deprivation {part.text()}. Markers show the cluster's IMD quarter within Leeds.",
+        group_label="deprivation (IMD 2015 quarter within Leeds)", group_order=IMD_BANDS[::-1],
+        summary=f"Correlation {raw.text()}; allowing for deprivation {part.text()}.",
     )
 
 
 def spend_deprivation_scatter(ctx: Context) -> Figure:
     ev = evidence(ctx)
     c = ev.correlation(SPEND_VS_IMD)
-    fund = ev.funding
-    alloc = fund.allocation_display(funding.FINANCIAL_YEARS[-1])
-    table = Table(alloc, title=f"Cluster allocations from the £5.2m top-slice by formula, {funding.FINANCIAL_YEARS[-1]}",
-                  source=funding.SOURCE_FUNDING, status="illustrative", notes=["Formula: " + fund.formula.describe()])
+    n = ev.numeric
+    table = Table(
+        pd.DataFrame(
+            {
+                "Label": n["map_label"],
+                "Cluster": n["cluster_name"],
+                "Area": n["area"],
+                "IMD score (children)": n["imd_score_child"].map(lambda v: f"{v:.1f}"),
+                "Allocation per child 0–19 (a year)": n["allocation_per_child_gbp"].map(funding.per_child),
+                "Spend per child 0–19 (a year)": n["spend_per_child_gbp"].map(funding.per_child),
+            }
+        ),
+        title="Chart data: deprivation, allocation and spend per child by cluster",
+        source=SOURCE_OUTCOMES, status="illustrative",
+        notes=["Allocation and spend per child are averages of 2012-13 and 2013-14; the IMD score is real."],
+    )
     return charts.scatter_chart(
         ev.numeric, x="imd_score_child", y="spend_per_child_gbp", point_label="map_label", name="cluster_name", group="area",
         title="Spend per child and deprivation, by cluster", x_label="IMD 2015 average score (children)",
         y_label="spend per child aged 0–19 (£ a year)", units="IMD score; £ per child a year",
         period="2012-13 and 2013-14", source=SOURCE_OUTCOMES, status="illustrative", table=table,
-        summary=f"Correlation {c.text()}. Markers show the children's-services area.",
+        group_label="children's-services area", summary=f"Correlation {c.text()}.",
     )
 
 

@@ -33,6 +33,9 @@ from .validation import load_inputs
 
 THEMES = {
     "performance": "theme_performance.ipynb",
+    "outcomes": "theme_outcomes.ipynb",
+    "context": "theme_context.ipynb",
+    "appendix_g": "appendix_g.ipynb",  # Appendix G: demography, deprivation and funding (under Appendices in _toc.yml)
 }
 PROFILE_TEMPLATE = "cluster_profile.ipynb"
 BOOK_SOURCES = ["_config.yml", "_toc.yml", "book"]
