@@ -32,7 +32,10 @@ from .paths import Paths, project_paths
 from .validation import load_inputs
 
 THEMES = {
+    "accountability": "theme_accountability.ipynb",
     "performance": "theme_performance.ipynb",
+    "collaboration": "theme_collaboration.ipynb",
+    "appendix_f": "appendix_f.ipynb",  # Appendix F: how practice is shared (listed under Appendices in _toc.yml)
     "outcomes": "theme_outcomes.ipynb",
     "context": "theme_context.ipynb",
     "appendix_g": "appendix_g.ipynb",  # Appendix G: demography, deprivation and funding (under Appendices in _toc.yml)
