@@ -100,7 +100,7 @@ class Table:
     def metadata(self) -> dict[str, str]:
         return {
             "title": self.title,
-            "definition": self.definition or "; ".join(self.notes[:1]),
+            "definition": self.definition,
             "unit": self.unit,
             "period": self.period,
             "source": self.source,

@@ -211,6 +211,9 @@ def _indicator_table(pub: PublishedIndicator) -> Table:
         title=f"{ind.name} by cluster, {PERIOD_LABEL.get(pub.period, pub.period)} (city {_fmt(pub.city_value)})",
         source=SOURCE_ILLUSTRATIVE,
         status="illustrative",
+        definition=ind.definition,  # the download's metadata sheet (figures.Table)
+        unit=ind.unit,
+        period=PERIOD_LABEL.get(pub.period, pub.period),
         notes=[
             ind.definition,
             "Compared with city: Fingertips method — the city value against the cluster's 95% and 99.8% confidence "
@@ -251,7 +254,7 @@ def indicator_map(ctx: Context, code: str, period: str, highlight: str | None = 
         }
     )
     table = Table(small, title=f"Map data: {ind.short}, {PERIOD_LABEL.get(period, period)}",
-                  source=SOURCE_ILLUSTRATIVE, status="illustrative")
+                  source=SOURCE_ILLUSTRATIVE, status="illustrative", definition=ind.definition)
     return maps.choropleth(
         ctx.boundaries, values, value="value", label="cluster_name",
         title=f"{ind.short} by cluster, {PERIOD_LABEL.get(period, period)}", measure=ind.short, units=ind.unit,
