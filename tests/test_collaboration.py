@@ -90,6 +90,8 @@ def test_sharing_frame_and_findings(frames):
     assert f"{links} pairs of clusters record joint work or shared practice ({activities} activities); {cross} of the {links} links cross" in text
     assert "each with joint work with 2 other clusters: C01 Alpha <b>." in text
     assert "1 of 4 clusters record no joint work with another cluster (C04 Delta)" in text
+    everyone = collaboration.sharing_findings(table, frames["clusters"].iloc[:3])
+    assert "Every one of the 3 clusters records joint work with at least one other cluster." in everyone[-1]
     assert "Alpha &lt;b&gt;" in " ".join(items)  # escaped in the HTML
 
 

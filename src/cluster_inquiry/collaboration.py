@@ -289,7 +289,8 @@ def attendance_findings(frame: pd.DataFrame, threshold: float = DEFAULT_THRESHOL
     items.append(f"{any_gap} of {n} clusters have at least one partner type below {threshold:g}% attendance.")
     full = [p for p in PARTNER_TYPES if (values[p] >= threshold).all()]
     if full:
-        items.append(f"{html.escape(_names(full))} attended at least {threshold:g}% of meetings in every cluster.")
+        listed = full[0] if len(full) == 1 else ", ".join(full[:-1]) + " and " + full[-1].lower()
+        items.append(f"{html.escape(listed)} attended at least {threshold:g}% of meetings in every cluster.")
     return items
 
 
@@ -342,10 +343,13 @@ def sharing_findings(frame: pd.DataFrame, clusters: pd.DataFrame) -> list[str]:
         top = max(degree.values())
         most = sorted(lab for lab, d in degree.items() if d == top)
         items.append(f"The most connected, each with joint work with {top} other clusters: {html.escape(_names(most))}.")
-    items.append(
-        f"{len(isolated)} of {n} clusters record <strong>no joint work</strong> with another cluster"
-        + (f" ({html.escape(_names(isolated))})." if isolated else ".")
-    )
+    if isolated:
+        items.append(
+            f"{len(isolated)} of {n} clusters record <strong>no joint work</strong> with another cluster "
+            f"({html.escape(_names(isolated))})."
+        )
+    else:
+        items.append(f"Every one of the {n} clusters records joint work with at least one other cluster.")
     return items
 
 
