@@ -52,7 +52,19 @@ def _escape_myst(text: str) -> str:
     return text
 
 
+#: cells tagged ``only-if-<parameter>`` are dropped unless that papermill parameter was injected and true
+#: (e.g. ``only-if-deep_dive``: the deep-dive sections of the cluster profile template)
+ONLY_IF = "only-if-"
+
+
+def _shown(cell: nbformat.NotebookNode, parameters: dict) -> bool:
+    conditions = [t[len(ONLY_IF):] for t in cell.get("metadata", {}).get("tags", []) if t.startswith(ONLY_IF)]
+    return all(bool(parameters.get(name)) for name in conditions)
+
+
 def tidy_for_publishing(nb: nbformat.NotebookNode, substitutions: dict) -> nbformat.NotebookNode:
+    parameters = nb.metadata.get("papermill", {}).get("parameters", {})
+    nb.cells = [cell for cell in nb.cells if _shown(cell, parameters)]
     for cell in nb.cells:
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
         if "parameters" in tags or "injected-parameters" in tags:

@@ -27,6 +27,7 @@ import pandas as pd
 
 from .exceptions import BookBuildError, NotebookExecutionError, UnknownClusterError
 from .execute import JobResult, NotebookJob, execute_jobs
+from . import downloads
 from .figures import slug
 from .paths import Paths, project_paths
 from .validation import load_inputs
@@ -40,6 +41,14 @@ THEMES = {
     "context": "theme_context.ipynb",
     "appendix_g": "appendix_g.ipynb",  # Appendix G: demography, deprivation and funding (under Appendices in _toc.yml)
 }
+#: pages of "The inquiry's record" (generated/record/<page>): page → template
+RECORD_PAGES = {
+    "evidence-register": "evidence_register.ipynb",
+    "recommendations": "recommendations.ipynb",
+    "provenance": "provenance.ipynb",
+}
+#: deep-dive case studies: generated/case-studies/<cluster page>
+CASE_STUDY_FOLDER = "case-studies"
 PROFILE_TEMPLATE = "cluster_profile.ipynb"
 BOOK_SOURCES = ["_config.yml", "_toc.yml", "book"]
 KEEP_SITES = 2
@@ -68,15 +77,31 @@ def resolve_cluster(clusters: pd.DataFrame, given: str) -> pd.Series:
     raise UnknownClusterError(f"unknown cluster {given!r}.{hint} Known clusters: {', '.join(sorted(names))}")
 
 
+def case_study_codes(frames: dict[str, pd.DataFrame]) -> list[str]:
+    """Clusters the inquiry visited (evidence register rows of kind ``visit``): each gets a case study."""
+    evidence = frames.get("evidence_documents")
+    if evidence is None:
+        return []
+    return sorted(set(evidence.loc[evidence["kind"] == "visit", "cluster_code"].dropna()))
+
+
 def plan_jobs(
-    clusters: pd.DataFrame, *, themes: list[str] | None = None, cluster_codes: list[str] | None = None
+    clusters: pd.DataFrame,
+    *,
+    themes: list[str] | None = None,
+    cluster_codes: list[str] | None = None,
+    case_studies: list[str] | None = None,
 ) -> list[NotebookJob]:
-    """The notebooks to execute: theme chapters, then one profile per cluster."""
+    """The notebooks to execute: theme chapters, the inquiry's record (full builds only), one profile
+    per cluster, then a deep-dive case study (the profile template with ``deep_dive``) per visited cluster."""
     jobs = []
     for theme in THEMES if themes is None else themes:
         if theme not in THEMES:
             raise UnknownClusterError(f"unknown theme {theme!r}; themes are {', '.join(THEMES)}")
         jobs.append(NotebookJob(THEMES[theme], f"themes/{theme}.ipynb", {}))
+    if themes is None and cluster_codes is None:
+        for page, template in RECORD_PAGES.items():
+            jobs.append(NotebookJob(template, f"record/{page}.ipynb", {}))
     rows = clusters if cluster_codes is None else clusters[clusters["cluster_code"].isin(cluster_codes)]
     for row in rows.sort_values("cluster_code").itertuples():
         jobs.append(
@@ -84,7 +109,18 @@ def plan_jobs(
                 PROFILE_TEMPLATE,
                 f"clusters/{cluster_page_name(row.cluster_code, row.cluster_name)}.ipynb",
                 {"cluster_code": row.cluster_code},
-                {"cluster_name": row.cluster_name, "cluster_code": row.cluster_code},
+                {"cluster_name": row.cluster_name, "cluster_code": row.cluster_code, "page_title": row.cluster_name},
+            )
+        )
+    names = dict(zip(clusters["cluster_code"], clusters["cluster_name"]))
+    for code in case_studies or []:
+        name = names[code]
+        jobs.append(
+            NotebookJob(
+                PROFILE_TEMPLATE,
+                f"{CASE_STUDY_FOLDER}/{cluster_page_name(code, name)}.ipynb",
+                {"cluster_code": code, "deep_dive": True},
+                {"cluster_name": name, "cluster_code": code, "page_title": f"Case study: {name}"},
             )
         )
     return jobs
@@ -170,15 +206,18 @@ def build(
     start = time.perf_counter()
     paths = paths or project_paths()
     frames = load_inputs(paths)  # raises before any notebook runs
-    jobs = plan_jobs(frames["clusters"])
+    jobs = plan_jobs(frames["clusters"], case_studies=case_study_codes(frames))
     paths.build.mkdir(parents=True, exist_ok=True)
     work = paths.build / f"work-{uuid.uuid4().hex[:8]}"
     executed = work / "executed"
     try:
         results = run_notebooks(paths, jobs, workers=workers, progress=progress, out_dir=executed)
+        # every table's CSV + metadata, the data pack and the downloads page (read from the executed notebooks)
+        downloads.build(executed, work / "downloads")
         stage = work / "stage"
         stage_book(paths, executed, stage)
         html = build_html(stage, strict=strict)
+        shutil.copytree(work / "downloads", html / "downloads")  # tables link to ../../downloads/tables/…
         site = publish(paths, html)
         # keep the executed notebooks of the published site for analysts and reviewers (nbval)
         final = paths.build / "executed"

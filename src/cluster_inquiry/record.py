@@ -83,13 +83,28 @@ def banner_record() -> HTML:
     return HTML(f"<div class='ci-banner' role='note'>{status_badge('record')}<p>{text}</p></div>")
 
 
-def banner_illustrative_record(what: str) -> HTML:
+def status_banner(ctx: Context, table: str, what: str) -> HTML:
+    """Page-top label for a page built from one inquiry table, from its rows' ``data_status``."""
+    status = _status_of(ctx.frames[table])
+    text = {
+        "illustrative": f"The {html.escape(what)} on this page are <strong>illustrative</strong>: the inquiry's own are "
+        "not public, so these rows were written for this evidence book to show the format. They are not the "
+        "inquiry's findings or the council's progress. A council replaces the file in <code>data/inquiry/</code> "
+        "with its own.",
+        "real": f"The {html.escape(what)} on this page are <strong>real</strong>: the council's own tracker.",
+        "mixed": f"Some of the {html.escape(what)} on this page are <strong>illustrative</strong> and some "
+        "<strong>real</strong>; each table says which.",
+    }[status]
+    return HTML(f"<div class='ci-banner' role='note'>{status_badge(status)}<p>{text}</p></div>")
+
+
+def banner_provenance() -> HTML:
     text = (
-        f"The {html.escape(what)} on this page are <strong>illustrative</strong>: the inquiry's own are not public, "
-        "so these rows were written for this evidence book to show the format. They are not the inquiry's "
-        "findings or the council's progress. A council replaces the file in <code>data/inquiry/</code> with its own."
+        "This page lists files, not statistics. Each file's <em>Status</em> says what its numbers are: "
+        "<strong>real</strong> published open data, <strong>illustrative</strong> (modelled by this project), the "
+        "<strong>inquiry record</strong> (hand-authored from the brief), or <strong>derived</strong> from real data."
     )
-    return HTML(f"<div class='ci-banner' role='note'>{status_badge('illustrative')}<p>{text}</p></div>")
+    return HTML(f"<div class='ci-banner' role='note'>{status_badge('mixed')}<p>{text}</p></div>")
 
 
 # ----------------------------------------------------------------------------- evidence links
@@ -118,6 +133,18 @@ def evidence_links(ctx: Context, ids: list[str]) -> HTML:
         f"<p><strong>Evidence used</strong> (from the <a href='{REGISTER_URL}'>evidence register</a>):</p>"
         f"<ul>{''.join(items)}</ul></nav>"
     )
+
+
+#: what each kind of page draws on (evidence IDs); chapters may pass their own list instead
+PROFILE_EVIDENCE = ["S2-D2", "S2-D3", "S2-D8", "BG-4"]
+
+
+def profile_evidence(ctx: Context, code: str) -> HTML:
+    """Evidence links for a cluster profile (or case study): the dashboards, plus the visit if there was one."""
+    ids = [i for i in PROFILE_EVIDENCE if i in set(ctx.frames["evidence_documents"]["evidence_id"])]
+    v = visits(ctx.frames)
+    ids += list(v.loc[v["cluster_code"] == code, "evidence_id"])
+    return evidence_links(ctx, ids)
 
 
 # ----------------------------------------------------------------------------- register page
@@ -424,7 +451,7 @@ def cross_checks(frames: dict[str, pd.DataFrame]) -> list[tuple[str, int | str, 
 
 
 __all__ = [
-    "STATUS_LABEL", "evidence_links", "sessions_table", "evidence_register", "witnesses_table", "case_study_links",
+    "STATUS_LABEL", "evidence_links", "profile_evidence", "status_banner", "banner_record", "banner_provenance", "sessions_table", "evidence_register", "witnesses_table", "case_study_links",
     "recommendations_table", "recommendations_chart", "recommendations_evidence", "case_study_intro", "visit_answer",
     "provenance_table", "provenance", "input_files", "cross_checks", "visits",
 ]

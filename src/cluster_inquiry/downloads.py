@@ -1,0 +1,228 @@
+"""Table downloads: every table in the book as CSV with a metadata sheet, and one zipped data pack.
+
+Each :class:`~cluster_inquiry.figures.Table` displayed in a notebook also puts its CSV text and
+metadata in the output's metadata under ``TABLE_MIME`` (see ``Table.export``). After the
+notebooks have run, :func:`collect` reads those outputs from the executed notebooks — so cached
+or re-used notebooks export exactly what they show — and writes:
+
+``downloads/tables/<stem>.csv``           the table as displayed (suppressed; numbers without
+                                          thousands separators)
+``downloads/tables/<stem>.metadata.csv``  field,value: definition, unit, period, source,
+                                          real/illustrative, symbols
+``downloads/metadata.csv``                one row per table file
+``downloads/pages.csv``                   which page shows which file
+``downloads/data-pack.zip``               all of the above
+
+and a downloads page (``record/downloads.ipynb``) listing every file by page. The pipeline
+copies ``downloads/`` into the built site; every table's link points at
+``../../downloads/tables/<stem>.csv`` (all generated pages sit two folders below the site root).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .exceptions import BookBuildError
+from .figures import STATUS_LABEL, TABLE_MIME, status_badge
+
+PAGE = "record/downloads.ipynb"
+PACK = "data-pack.zip"
+METADATA_FIELDS = [
+    "file", "metadata_file", "pages", "title", "definition", "unit", "period", "source",
+    "data_status", "data_status_label", "notes", "symbols", "columns",
+]
+_ZIP_TIME = (2014, 1, 16, 0, 0, 0)  # fixed, so the same tables give a byte-identical pack
+
+
+@dataclass
+class Download:
+    """One table file, with every page that shows it (the same table on several pages is one file)."""
+
+    stem: str
+    csv: str
+    metadata: dict
+    pages: list[tuple[str, str]] = field(default_factory=list)  # (page path, page title)
+
+    @property
+    def file(self) -> str:
+        return f"tables/{self.stem}.csv"
+
+    @property
+    def metadata_file(self) -> str:
+        return f"tables/{self.stem}.metadata.csv"
+
+    def metadata_csv(self) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["field", "value"])
+        writer.writerow(["file", self.file])
+        for key, value in self.metadata.items():
+            writer.writerow([key, value])
+        # the page a reader downloaded it from; a table shown on several pages lists them all
+        writer.writerow(["page", self.pages[0][0] if len(self.pages) == 1 else ""])
+        writer.writerow(["pages", "; ".join(page for page, _ in self.pages)])
+        return buf.getvalue()
+
+    def row(self) -> dict:
+        return {"file": self.file, "metadata_file": self.metadata_file, "pages": len(self.pages), **self.metadata}
+
+
+def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip().replace("\\", "")
+    return fallback
+
+
+def tables_in(nb: nbformat.NotebookNode) -> list[dict]:
+    """Every exported table in an executed notebook, in page order."""
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "remove-cell" in cell.get("metadata", {}).get("tags", []):
+            continue
+        for out in cell.get("outputs", []):
+            payload = out.get("metadata", {}).get(TABLE_MIME)
+            if payload:
+                found.extend(payload.get("tables", []))
+    return found
+
+
+def collect(executed: Path) -> list[Download]:
+    """Every table exported by the executed notebooks under ``executed``, once per file, in page order."""
+    by_stem: dict[str, Download] = {}
+    for path in sorted(executed.rglob("*.ipynb")):
+        rel = path.relative_to(executed)
+        nb = nbformat.read(path, as_version=4)
+        tables = tables_in(nb)
+        if not tables:
+            continue
+        if len(rel.parts) != 2:
+            raise BookBuildError(
+                f"{rel}: pages with tables must sit one folder below generated/ (links are ../../downloads/…)"
+            )
+        page = (rel.with_suffix("").as_posix(), _title(nb, rel.stem))
+        for t in tables:
+            d = by_stem.setdefault(t["stem"], Download(t["stem"], t["csv"], t["metadata"]))
+            if page not in d.pages:
+                d.pages.append(page)
+    return list(by_stem.values())
+
+
+def metadata_csv(downloads: list[Download]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=METADATA_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for d in downloads:
+        writer.writerow(d.row())
+    return buf.getvalue()
+
+
+def pages_csv(downloads: list[Download]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["file", "page"])
+    for d in downloads:
+        for page, _ in d.pages:
+            writer.writerow([d.file, page])
+    return buf.getvalue()
+
+
+def write(downloads: list[Download], out: Path) -> Path:
+    """Write the CSVs, metadata sheets, ``metadata.csv``, ``pages.csv`` and ``data-pack.zip`` into ``out``."""
+    tables = out / "tables"
+    tables.mkdir(parents=True, exist_ok=True)
+    files: dict[str, str] = {}
+    for d in downloads:
+        files[d.file] = d.csv
+        files[d.metadata_file] = d.metadata_csv()
+    files["metadata.csv"] = metadata_csv(downloads)
+    files["pages.csv"] = pages_csv(downloads)
+    files["README.txt"] = (
+        "Cluster Partnerships Inquiry: Evidence Book - data pack\n\n"
+        "tables/*.csv           every table in the book, exactly as shown (suppressed: c, x, z symbols)\n"
+        "tables/*.metadata.csv  each table's definition, unit, period, source and real/illustrative status\n"
+        "metadata.csv           one row per table file\n"
+        "pages.csv              which book page shows which table file\n\n"
+        "Numbers marked illustrative are modelled, not council records. See the book's provenance page.\n"
+    )
+    for name, text in files.items():
+        (out / name).write_text(text, encoding="utf-8")
+    pack = out / PACK
+    with zipfile.ZipFile(pack, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, files[name].encode("utf-8"))
+    return pack
+
+
+def page_notebook(downloads: list[Download]) -> nbformat.NotebookNode:
+    """The downloads page: the data pack, then every table file once, with the page(s) showing it."""
+    base = "../../downloads"
+    n_pages = len({page for d in downloads for page, _ in d.pages})
+    parts = [
+        "<div class='ci-banner' role='note'>"
+        f"{status_badge('mixed')}<p>Each table keeps the label it has in the book: "
+        "<strong>real</strong> published data, <strong>illustrative</strong> (modelled) figures, or the "
+        "<strong>inquiry's record</strong>. Every file is already disclosure-controlled: "
+        "<code>c</code> marks a suppressed value, <code>x</code> not available, <code>z</code> not applicable.</p></div>",
+        f"<p><a class='ci-pack' href='{base}/{PACK}' download><strong>Download the data pack (ZIP)</strong></a>: "
+        f"{len(downloads)} table files from {n_pages} pages, each with a metadata sheet; <code>metadata.csv</code> "
+        f"describes every file and <code>pages.csv</code> says which page shows it "
+        f"(<a href='{base}/metadata.csv' download>metadata.csv</a>, <a href='{base}/pages.csv' download>pages.csv</a>).</p>",
+    ]
+    rows = []
+    for d in downloads:
+        if len(d.pages) == 1:
+            page, title = d.pages[0]
+            shown = f"<a href='../{html.escape(page)}.html'>{html.escape(title)}</a>"
+        else:
+            shown = f"{len(d.pages)} pages (see pages.csv)"
+        rows.append(
+            "<tr>"
+            f"<td>{html.escape(d.metadata.get('title', ''))}</td>"
+            f"<td>{shown}</td>"
+            f"<td>{html.escape(STATUS_LABEL.get(d.metadata.get('data_status', ''), ''))}</td>"
+            f"<td><a href='{base}/{d.file}' download>CSV</a> · <a href='{base}/{d.metadata_file}' download>metadata</a></td>"
+            "</tr>"
+        )
+    parts.append(
+        "<table class='ci-table ci-catalogue'><caption>Every table file</caption><thead><tr><th scope='col'>Table</th>"
+        "<th scope='col'>Shown on</th><th scope='col'>Data</th><th scope='col'>Files</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(
+            "# Downloads\n\nEvery table in this book as a CSV file, with a metadata sheet saying what it measures, "
+            "its unit, period and source, and whether its numbers are real or illustrative. The files are the "
+            "tables exactly as shown on the pages (numbers are written without thousands separators)."
+        ),
+        nbformat.v4.new_code_cell(
+            "# written by cluster_inquiry.downloads after the other pages were executed",
+            metadata={"tags": ["remove-input"]},
+            outputs=[nbformat.v4.new_output("display_data", data={"text/html": "".join(parts), "text/plain": "Downloads"})],
+        ),
+    ]
+    return nb
+
+
+def build(executed: Path, out: Path) -> list[Download]:
+    """Collect downloads from ``executed``, write them to ``out`` and the page into ``executed``."""
+    downloads = collect(executed)
+    write(downloads, out)
+    page = executed / PAGE
+    page.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(page_notebook(downloads), page)
+    return downloads
