@@ -116,3 +116,46 @@ def choropleth(
     alt += table_note
     return Figure(fig, title=title, alt_text=alt, units=units, period=period,
                   source=f"{source}. {GEOMETRY_ATTRIBUTION}", status=status, table=table)
+
+
+def locator_map(
+    boundaries: gpd.GeoDataFrame,
+    highlight: str,
+    *,
+    name: str,
+    title: str,
+    source: str,
+    status: str,
+    table: Table | None = None,
+) -> Figure:
+    """Where one cluster is: every cluster outlined and numbered (no values), ``highlight`` filled."""
+    gdf = boundaries.to_crs("EPSG:27700")
+    own = gdf[gdf["cluster_code"] == highlight]
+    fig, ax = plt.subplots(figsize=(6, 4.8))
+    gdf.plot(ax=ax, color="#f2f2f2", edgecolor="#555555", linewidth=0.5)
+    own.plot(ax=ax, color=CMAP(0.85), edgecolor="#d55e00", linewidth=2.5, hatch="//")
+    for row in gdf.itertuples():
+        pt = row.geometry.representative_point()
+        ax.annotate(row.cluster_code[1:], (pt.x, pt.y), ha="center", va="center", fontsize=7,
+                    fontweight="bold" if row.cluster_code == highlight else "normal",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
+    ax.legend(handles=[Patch(facecolor=CMAP(0.85), edgecolor="#d55e00", hatch="//", label=name)],
+              loc="lower left", fontsize=7)
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=11)
+    fig.text(0.01, 0.01, GEOMETRY_ATTRIBUTION, fontsize=5)
+    fig.tight_layout()
+    alt = f"Map of Leeds divided into {len(gdf)} numbered clusters, with {name} (number {highlight[1:]}) highlighted"
+    if not own.empty:
+        city = gdf.geometry.union_all().centroid
+        here = own.geometry.union_all().centroid
+        dx, dy = here.x - city.x, here.y - city.y
+        if (dx * dx + dy * dy) ** 0.5 < 2500:
+            alt += " near the centre of the city"
+        else:
+            ns = "north" if dy > abs(dx) / 2 else "south" if -dy > abs(dx) / 2 else ""
+            ew = "east" if dx > abs(dy) / 2 else "west" if -dx > abs(dy) / 2 else ""
+            alt += f" in the {ns}{'-' if ns and ew else ''}{ew} of the city"
+    alt += ". The map shows where the cluster is; it shows no indicator values."
+    return Figure(fig, title=title, alt_text=alt, units="none (locator map)", period="2013 clusters",
+                  source=f"{source}. {GEOMETRY_ATTRIBUTION}", status=status, table=table)

@@ -162,6 +162,14 @@ class PublishedIndicator:
 
 
 def published_indicator(ctx: Context, code: str, period: str) -> PublishedIndicator:
+    """One indicator for every cluster after disclosure control (computed once per kernel)."""
+    key = ("published_indicator", code, period)
+    if key not in ctx.cache:
+        ctx.cache[key] = _published_indicator(ctx, code, period)
+    return ctx.cache[key]
+
+
+def _published_indicator(ctx: Context, code: str, period: str) -> PublishedIndicator:
     ind = INDICATORS[code]
     t = indicators.indicator_table(ctx.frames["key_indicators"], ctx.clusters, code, period)
     t = t.set_index("cluster_code", drop=False)
@@ -439,3 +447,76 @@ def cluster_indicator_summary(ctx: Context, code: str) -> Table:
         rows.append(cells)
     return Table(pd.DataFrame(rows), title="Key indicators, April and September 2013", source=SOURCE_ILLUSTRATIVE,
                  status="illustrative")
+
+
+# ----------------------------------------------------------------------------- cluster profile: where and what it reads
+
+
+def cluster_locator_map(ctx: Context, code: str) -> Figure:
+    """Where the cluster is: every cluster outlined and numbered, this one highlighted.
+
+    A locator map shows no cluster's indicator values, so a profile depends on its own cluster's
+    data and the city-level values it prints (see :func:`profile_benchmarks`), not on the other
+    clusters' numbers; the theme chapters map every cluster's values.
+    """
+    row = ctx.cluster(code)
+    table = Table(
+        pd.DataFrame({"Map label": [code[1:]], "Cluster": [row["cluster_name"]], "Children's-services area": [row["area"]]}),
+        title=f"Map key: {row['cluster_name']}", source="Illustrative cluster boundaries built from ONS 2011 LSOAs",
+        status="illustrative",
+    )
+    return maps.locator_map(ctx.boundaries, code, name=row["cluster_name"], title=f"Where {row['cluster_name']} is",
+                            source="Illustrative cluster boundaries built from ONS 2011 LSOAs", status="illustrative",
+                            table=table)
+
+
+#: input tables a cluster profile reads only its own cluster's rows of. Any table not named here
+#: (including tables added later) counts whole: a change anywhere in it re-executes every profile.
+PROFILE_OWN_ROWS = ("clusters", "cluster_population", "obsessions_monthly", "key_indicators")
+#: the package calls the profile template may make: each shows only its own cluster's rows of the
+#: tables above, data counted whole, or the city-level values :func:`profile_benchmarks` returns.
+#: A template calling anything else makes every profile depend on all the data (checked per build).
+PROFILE_CALLS = (
+    "report.context", "report.banner", "report.cluster_header", "report.cluster_locator_map",
+    "report.cluster_trend", "report.cluster_indicator_summary",
+    # the inquiry's record (data/inquiry, counted whole) and the cluster's own name
+    "record.profile_evidence", "record.case_study_intro", "record.visit_answer",
+)
+
+
+def profile_benchmarks(frames: dict[str, pd.DataFrame], paths: Paths | None = None) -> dict[str, dict]:
+    """For each cluster, the city-level values its profile shows or is shaped by, exactly.
+
+    Beyond its own rows, a profile shows: the city's looked-after children per 10,000 and NEET %
+    month by month (:func:`cluster_trend`), the city value of each key indicator and the
+    comparison with it (:func:`cluster_indicator_summary`), and city-wide disclosure control hides
+    some of its own cells because of other clusters' counts (:func:`tracker_mask`, secondary
+    suppression in :func:`published_indicator`). These are returned as exact integers and flags —
+    the comparisons use the unrounded city values, so nothing coarser would be honest. A change to
+    one cluster's rows that leaves all of this alone cannot change another cluster's profile.
+    """
+    ctx = Context(paths or project_paths(), frames, None)
+    tracker = frames["obsessions_monthly"]
+    by_month = tracker.groupby("month")[["lac_count", "neet_count", "neet_cohort"]].sum().sort_index()
+    city = {
+        "pop_0_17": int(frames["cluster_population"]["pop_0_17"].sum()),
+        "tracker": [[m, *map(int, r)] for m, r in zip(by_month.index, by_month.to_numpy())],
+    }
+    masks = {col: tracker_mask(ctx, col) for col in TRACKER_COUNTS}
+    pairs = sorted(set(zip(frames["key_indicators"]["indicator_code"], frames["key_indicators"]["period"])))
+    published = {}
+    for icode, period in pairs:
+        if icode not in INDICATORS:
+            continue
+        sel = frames["key_indicators"][(frames["key_indicators"]["indicator_code"] == icode) & (frames["key_indicators"]["period"] == period)]
+        pub = published_indicator(ctx, icode, period)
+        hidden = pub.numeric.set_index("cluster_code")["value"].isna()
+        published[f"{icode}/{period}"] = ([int(sel["numerator"].sum()), int(sel["denominator"].sum())], hidden)
+    out = {}
+    for code in ctx.clusters["cluster_code"]:
+        out[code] = {
+            "city": city,
+            "hidden_months": {col: sorted(str(m) for m, h in mask.loc[code].items() if h) for col, mask in masks.items()},
+            "indicators": {k: [totals, bool(hidden.get(code, False))] for k, (totals, hidden) in published.items()},
+        }
+    return out
