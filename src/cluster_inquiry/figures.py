@@ -14,6 +14,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 import matplotlib
 
@@ -60,6 +61,38 @@ def _shows_symbols(frame: pd.DataFrame) -> bool:
     return any(isinstance(v, str) and v.strip() in _SYMBOLS for v in frame.to_numpy().ravel())
 
 
+class _BodyCells(HTMLParser):
+    """The text of each ``<td>`` in a table's ``<tbody>``, row by row (entities decoded)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.rows: list[list[str]] = []
+        self._in_body = self._in_cell = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "tbody":
+            self._in_body = True
+        elif self._in_body and tag == "tr":
+            self.rows.append([])
+        elif self._in_body and tag in ("td", "th"):
+            self._in_cell = True
+            self.rows[-1].append("")
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th"):
+            self._in_cell = False
+        elif tag == "tbody":
+            self._in_body = False
+
+    def handle_data(self, data):
+        if self._in_cell:
+            self.rows[-1][-1] += data
+
+    def close(self):
+        super().close()
+        self.rows = [[cell.strip() for cell in row] for row in self.rows]
+
+
 @dataclass(repr=False)
 class Table:
     """A publishable table: the frame must already be disclosure-controlled.
@@ -91,11 +124,18 @@ class Table:
 
     # ------------------------------------------------------------------ downloads
 
+    def _frame_html(self) -> str:
+        return self.frame.to_html(index=False, escape=True, border=0, classes="ci-table", na_rep="x")
+
     def download_frame(self) -> pd.DataFrame:
-        """The displayed frame as published in the CSV: same cells and symbols (blank → x), numbers
-        without thousands separators so that spreadsheets read them as numbers."""
-        out = self.frame.astype(object).where(self.frame.notna(), "x")
-        return out.map(lambda v: v.replace(",", "") if isinstance(v, str) and _NUMBER_WITH_COMMAS.match(v) else v)
+        """The table as published in the CSV: each cell's text exactly as displayed (read back from the
+        rendered HTML, so float formatting and symbols agree), numbers without thousands separators so
+        that spreadsheets read them as numbers."""
+        cells = _BodyCells()
+        cells.feed(self._frame_html())
+        cells.close()
+        rows = [[v.replace(",", "") if _NUMBER_WITH_COMMAS.match(v) else v for v in row] for row in cells.rows]
+        return pd.DataFrame(rows, columns=[str(c) for c in self.frame.columns], dtype=object)
 
     def metadata(self) -> dict[str, str]:
         return {
@@ -136,7 +176,7 @@ class Table:
         return {"text/html": self.to_html()}, {TABLE_MIME: {"tables": [self.export()]}}
 
     def to_html(self) -> str:
-        body = self.frame.to_html(index=False, escape=True, border=0, classes="ci-table", na_rep="x")
+        body = self._frame_html()
         if self.row_ids is not None:
             head, rows = body.split("<tbody>", 1)
             parts = rows.split("<tr>")
