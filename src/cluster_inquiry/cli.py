@@ -19,7 +19,7 @@ from . import generate as generate_mod
 from . import pipeline
 from .exceptions import ClusterInquiryError
 from .paths import project_paths
-from .validation import validate_inputs
+from .validation import load_inputs, validate_inputs
 
 app = typer.Typer(add_completion=False, help="Build and check the Cluster Inquiry evidence book.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -65,14 +65,42 @@ def validate(data_dir: Optional[Path] = typer.Option(None, help="folder of input
 def build(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="parallel notebook workers (default: CPUs)"),
     quiet: bool = typer.Option(False, help="no progress bar"),
+    timeout: Optional[int] = typer.Option(None, help="seconds a notebook cell may run before the build fails (default 600)"),
 ) -> None:
     """Validate inputs, execute all notebooks with papermill and build the HTML book."""
     try:
-        result = pipeline.build(workers=jobs, progress=not quiet)
+        result = pipeline.build(workers=jobs, progress=not quiet, timeout=timeout)
     except ClusterInquiryError as exc:
         _fail(exc)
     _summary(result.results)
     console.print(f"[green]published[/] _build/html in {result.seconds:.0f} s")
+
+
+@app.command()
+def scan(
+    site: Optional[Path] = typer.Argument(None, help="built site or file(s) to scan (default _build/html and _build/executed)"),
+) -> None:
+    """Scan a built site for unsuppressed small counts (the same check the build runs before publishing)."""
+    from . import leakscan
+
+    paths = project_paths()
+    try:
+        frames = load_inputs(paths)
+    except ClusterInquiryError as exc:
+        _fail(exc)
+    targets = [site] if site else [paths.build / "html", paths.build / "executed"]
+    missing = [t for t in targets if not t.exists()]
+    if missing:
+        console.print(f"nothing to scan at {', '.join(map(str, missing))}; build first", highlight=False)
+        raise typer.Exit(2)
+    findings = leakscan.scan_site(targets, frames)
+    if not findings:
+        console.print("[green]ok[/]: no unsuppressed small count found")
+        return
+    for finding in findings:
+        typer.echo(str(finding), err=True)
+    console.print(f"[bold red]{len(findings)} leak(s)[/]")
+    raise typer.Exit(1)
 
 
 @app.command()

@@ -89,13 +89,51 @@ def tidy_for_publishing(nb: nbformat.NotebookNode, substitutions: dict) -> nbfor
     return nb
 
 
+def failed_cell(path: Path) -> str | None:
+    """Which cell stopped a papermill run, as ``code cell N (`first line`)`` counted in the template.
+
+    Papermill saves the partly executed notebook with each cell's status: the failing cell is
+    marked ``exception`` (an error); after a timeout or a dead kernel it is the last cell that
+    started (the ones after it are still ``pending``). Cells papermill injected are not counted,
+    so N is the code cell's position in the template.
+    """
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001 - no notebook saved yet
+        return None
+    n, started, errored = 0, None, None
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            continue
+        n += 1
+        pm = cell.get("metadata", {}).get("papermill", {})
+        if pm.get("exception") and errored is None:
+            errored = (n, cell)
+        if pm.get("status") not in (None, "pending"):
+            started = (n, cell)
+    found = errored or started
+    if found is None:
+        return None
+    n, cell = found
+    first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+    return f"code cell {n} (`{first[:60]}`)"
+
+
+def _inside(out_dir: Path, output: str) -> Path:
+    """``out_dir / output``, refusing any path that would land outside ``out_dir``."""
+    target = (out_dir / output).resolve()
+    if not target.is_relative_to(out_dir.resolve()):
+        raise NotebookExecutionError(f"refusing to write notebook {output!r} outside {out_dir.name}/")
+    return out_dir / output
+
+
 def run_job(job: NotebookJob, templates: Path, out_dir: Path, cwd: Path, timeout: int = DEFAULT_TIMEOUT) -> JobResult:
     """Execute one job with papermill; raise :class:`NotebookExecutionError` on failure."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     start = time.perf_counter()
-    target = out_dir / job.output
+    target = _inside(out_dir, job.output)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp.ipynb")
     try:
@@ -111,13 +149,20 @@ def run_job(job: NotebookJob, templates: Path, out_dir: Path, cwd: Path, timeout
             report_mode=False,
         )
     except PapermillExecutionError as exc:
+        cell = failed_cell(tmp) or f"cell {exc.exec_count}"
         tmp.unlink(missing_ok=True)
         raise NotebookExecutionError(
-            f"notebook {job.label} (template {job.template}) failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}"
+            f"notebook {job.label} (template {job.template}) failed in {cell}: {exc.ename}: {exc.evalue}"
         ) from None
     except Exception as exc:  # timeouts, dead kernels
+        cell = failed_cell(tmp)
         tmp.unlink(missing_ok=True)
-        raise NotebookExecutionError(f"notebook {job.label} (template {job.template}) failed: {type(exc).__name__}: {exc}") from None
+        what = f"timed out after {timeout} s" if "Timeout" in type(exc).__name__ else f"failed: {type(exc).__name__}"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise NotebookExecutionError(
+            f"notebook {job.label} (template {job.template}) {what} " + (f"in {cell}" if cell else "before any cell ran")
+            + (f": {first}" if first and "Timeout" not in type(exc).__name__ else "")
+        ) from None
     nb = nbformat.read(tmp, as_version=4)
     nbformat.write(tidy_for_publishing(nb, job.substitutions), tmp)
     os.replace(tmp, target)

@@ -6,7 +6,9 @@ Stages (govcookiecutter style, raw → processed → published):
 2. **execute** the theme notebooks and one profile per cluster into ``_build/executed``;
 3. **stage** the book sources and executed notebooks in a fresh temporary folder and run
    Jupyter Book (strict: warnings are errors) there;
-4. **publish** by pointing the ``_build/html`` symlink at the new site in one atomic rename.
+4. **scan** every file of the new site and the executed notebooks for small counts
+   (:mod:`cluster_inquiry.leakscan`); a leak stops the build here;
+5. **publish** by pointing the ``_build/html`` symlink at the new site in one atomic rename.
 
 If any stage fails, ``_build/html`` still points at the previous site, byte for byte.
 """
@@ -26,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from .exceptions import BookBuildError, NotebookExecutionError, UnknownClusterError
+from . import leakscan
 from .execute import JobResult, NotebookJob, execute_jobs
 from . import downloads
 from .figures import slug
@@ -133,12 +136,17 @@ def run_notebooks(
     workers: int | None = None,
     progress: bool = True,
     out_dir: Path | None = None,
+    timeout: int | None = None,
 ) -> list[JobResult]:
     out_dir = out_dir or paths.build / "executed"
-    results = execute_jobs(jobs, paths.notebooks, out_dir, paths.root, workers=workers, progress=progress)
+    extra = {"timeout": timeout} if timeout else {}  # seconds per cell (default execute.DEFAULT_TIMEOUT)
+    results = execute_jobs(jobs, paths.notebooks, out_dir, paths.root, workers=workers, progress=progress, **extra)
     failed = [r for r in results if r.status == "failed"]
     if failed:
-        raise NotebookExecutionError("; ".join(r.error for r in failed))
+        raise NotebookExecutionError(
+            f"{len(failed)} notebook(s) failed; nothing was published (the previous site stays).\n"
+            + "\n".join(r.error for r in failed)
+        )
     return results
 
 
@@ -201,6 +209,7 @@ def build(
     workers: int | None = None,
     progress: bool = True,
     strict: bool = True,
+    timeout: int | None = None,
 ) -> BuildResult:
     """Validate inputs, execute every notebook and publish the book to ``_build/html``."""
     start = time.perf_counter()
@@ -211,13 +220,14 @@ def build(
     work = paths.build / f"work-{uuid.uuid4().hex[:8]}"
     executed = work / "executed"
     try:
-        results = run_notebooks(paths, jobs, workers=workers, progress=progress, out_dir=executed)
+        results = run_notebooks(paths, jobs, workers=workers, progress=progress, out_dir=executed, timeout=timeout)
         # every table's CSV + metadata, the data pack and the downloads page (read from the executed notebooks)
         downloads.build(executed, work / "downloads")
         stage = work / "stage"
         stage_book(paths, executed, stage)
         html = build_html(stage, strict=strict)
         shutil.copytree(work / "downloads", html / "downloads")  # tables link to ../../downloads/tables/…
+        leakscan.check_site([html, executed], frames)  # raises DisclosureError: nothing is published
         site = publish(paths, html)
         # keep the executed notebooks of the published site for analysts and reviewers (nbval)
         final = paths.build / "executed"

@@ -1,0 +1,218 @@
+"""The leak scanner (cluster_inquiry.leakscan) on tiny synthetic pages: it finds a small count,
+or a rate worked out from one, wherever it is placed (table cell, alt text, chart JSON,
+notebook output, CSV download, zip, parameters), finds a single hidden cluster, and stays
+quiet on suppressed output and on numbers that are not about a small count."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pandas as pd
+import pytest
+
+from cluster_inquiry import leakscan
+from cluster_inquiry.schemas import TableSpec
+
+MONTHS = ["2013-08", "2013-09"]
+
+
+@pytest.fixture()
+def frames():
+    clusters = pd.DataFrame({"cluster_code": ["C01", "C02", "C03"], "cluster_name": ["Alpha", "Beta & Co", "Gamma Vale"]})
+    pop = pd.DataFrame({"cluster_code": ["C01", "C02", "C03"], "pop_0_17": [4000, 1500, 3000]})
+    rows = []
+    for code, lac, neet in (("C01", 40, 12), ("C02", 3, 9), ("C03", 25, 4)):
+        for month in MONTHS:
+            rows.append({"cluster_code": code, "month": month, "lac_count": lac, "cpp_count": 30, "neet_count": neet,
+                         "neet_cohort": 200, "persistent_absentees": 50, "pupils_on_roll": 900})
+    return {"clusters": clusters, "cluster_population": pop, "obsessions_monthly": pd.DataFrame(rows)}
+
+
+@pytest.fixture()
+def facts(frames):
+    return leakscan.collect_facts(frames)
+
+
+def scan(tmp_path, facts, files: dict[str, str | bytes]):
+    for name, body in files.items():
+        path = tmp_path / "site" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
+    return leakscan.scan_paths([tmp_path / "site"], facts)
+
+
+def tracker_page(lac_c02: str = "c", rate_c02: str = "c") -> str:
+    """A cluster profile page for C02 with its monthly table (as report.Table renders it)."""
+    return (
+        "<html><body><h1>Beta &amp; Co</h1>"
+        "<div class='ci-table-wrap'><p class='ci-caption'><strong>Beta &amp; Co: monthly tracker, "
+        "April 2012 to March 2014</strong></p><table class='ci-table'><thead><tr><th>Month</th>"
+        "<th>Looked-after children</th><th>NEET</th><th>LAC per 10,000</th></tr></thead><tbody>"
+        f"<tr><td>2013-08</td><td>{lac_c02}</td><td>9</td><td>{rate_c02}</td></tr>"
+        "<tr><td>2013-09</td><td>c</td><td>9</td><td>c</td></tr>"
+        "</tbody></table></div></body></html>"
+    )
+
+
+def indicator_page(rows: list[tuple[str, str, str]]) -> str:
+    """A theme page table: cluster rows with count, denominator and rank, September 2013."""
+    body = "".join(f"<tr><td>{n}</td><td>{c}</td><td>1,500</td><td>{r}</td></tr>" for n, c, r in rows)
+    return (
+        "<p class='ci-caption'><strong>Looked-after children per 10,000 children aged 0–17 by cluster, "
+        "September 2013</strong></p><table><thead><tr><th>Cluster</th><th>Count</th><th>Denominator</th>"
+        f"<th>Rank</th></tr></thead><tbody>{body}</tbody></table>"
+    )
+
+
+# ----------------------------------------------------------------------------- facts
+
+
+def test_facts_are_the_small_counts_with_measure_period_and_derived_rates(facts):
+    keys = {(f.cluster, f.measure, f.period, f.value) for f in facts.facts}
+    assert keys == {("C02", "lac", m, 3) for m in MONTHS} | {("C03", "neet", m, 4) for m in MONTHS}
+    lac = next(f for f in facts.facts if f.measure == "lac")
+    assert "20.0" in lac.derived  # 3 / 1,500 × 10,000
+    neet = next(f for f in facts.facts if f.measure == "neet")
+    assert "2.0" in neet.derived  # 4 / 200 × 100
+
+
+def test_a_count_column_the_scanner_does_not_know_is_reported(frames, monkeypatch):
+    import pandera.pandas as pa
+
+    spec = TableSpec("widgets", pa.DataFrameSchema({}), ("cluster_code",), "test", count_columns=("children",))
+    monkeypatch.setitem(leakscan.TABLES, "widgets", spec)
+    frames["widgets"] = pd.DataFrame({"cluster_code": ["C01"], "children": [2]})
+    assert any("widgets.children" in p for p in leakscan.collect_facts(frames).problems)
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def test_suppressed_pages_pass(tmp_path, facts):
+    # Gamma Vale is hidden too (secondary suppression): otherwise the city total gives Beta & Co away
+    page = indicator_page([("Alpha", "40", "1"), ("Beta &amp; Co", "c", "c"), ("Gamma Vale", "c", "c")])
+    assert scan(tmp_path, facts, {"generated/clusters/c02-beta-co.html": tracker_page(), "generated/themes/t.html": page}) == []
+
+
+def test_small_count_in_a_cluster_page_table_is_found(tmp_path, facts):
+    findings = scan(tmp_path, facts, {"generated/clusters/c02-beta-co.html": tracker_page(lac_c02="3")})
+    assert len(findings) == 1
+    text = str(findings[0])
+    assert "c02-beta-co.html" in text and "row '2013-08'" in text and "Looked-after children" in text and "'3'" in text
+
+
+def test_rate_worked_out_from_a_hidden_count_is_found(tmp_path, facts):
+    findings = scan(tmp_path, facts, {"generated/clusters/c02-beta-co.html": tracker_page(rate_c02="20.0")})
+    assert len(findings) == 1 and "LAC per 10,000" in str(findings[0])
+
+
+def test_row_of_a_theme_table_is_placed_by_cluster_name_and_caption(tmp_path, facts):
+    page = indicator_page([("Alpha", "40", "2"), ("Beta &amp; Co", "3", "3"), ("Gamma Vale", "25", "1")])
+    findings = scan(tmp_path, facts, {"t.html": page})
+    assert {f.where.split("column ")[1] for f in findings} == {"'Count'", "'Rank'"}
+
+
+def test_numbers_about_other_things_are_not_leaks(tmp_path, facts):
+    """Ranks of published clusters, a NEET count of 9 in C02's row, elected members: all fine."""
+    glance = (
+        "<table><thead><tr><th>Fact</th><th>Value</th></tr></thead><tbody>"
+        "<tr><th>Elected members on the governance group</th><td>2</td></tr>"
+        "<tr><th>LSOAs among England's most deprived 10%</th><td>3 of 6</td></tr></tbody></table>"
+    )
+    page = indicator_page([("Alpha", "40", "1"), ("Beta &amp; Co", "c", "c"), ("Gamma Vale", "c", "c")])
+    assert scan(tmp_path, facts, {"generated/clusters/c02-beta-co.html": tracker_page() + glance, "t.html": page}) == []
+
+
+def test_a_single_hidden_cluster_is_recoverable_from_the_city_total(tmp_path, facts):
+    """C03's NEET (4) hidden, but C01's and C02's shown: city total minus the two gives it away."""
+    pages = {}
+    for code, slug, neet in (("C01", "alpha", "12"), ("C02", "beta-co", "9"), ("C03", "gamma-vale", "c")):
+        pages[f"{code.lower()}-{slug}.html"] = (
+            "<p class='ci-caption'>Monthly tracker</p><table><thead><tr><th>Month</th><th>NEET</th></tr></thead>"
+            f"<tbody><tr><td>2013-08</td><td>{neet}</td></tr><tr><td>2013-09</td><td>c</td></tr></tbody></table>"
+        )
+    findings = scan(tmp_path, facts, pages)
+    assert [f.where for f in findings] == ["neet, 2013-08"]
+    assert "Gamma Vale is the only cluster not shown" in findings[0].message
+
+
+# ----------------------------------------------------------------------------- prose, alt text, JSON
+
+
+def test_alt_text_and_prose_are_read(tmp_path, facts):
+    alt = "<img src='data:image/png;base64,AAAA' alt='Bar chart of looked-after children. Lowest: Beta &amp; Co (20.0 per 10,000).'>"
+    prose = "<p>In September 2013 Gamma Vale had 4 young people NEET.</p>"
+    findings = scan(tmp_path, facts, {"a.html": alt, "b.html": prose})
+    assert {f.file.split("/")[-1] for f in findings} == {"a.html", "b.html"}
+    assert all(f.where == "text" for f in findings)
+
+
+def test_prose_without_a_small_count_passes(tmp_path, facts):
+    body = "<p>Alpha (40 looked-after children) and Beta &amp; Co (suppressed). 3 of 3 clusters reported; Gamma Vale: 25.</p>"
+    assert scan(tmp_path, facts, {"a.html": body}) == []
+
+
+def test_interactive_chart_json_is_read(tmp_path, facts):
+    trace = {"data": [{"type": "bar", "name": "Looked-after children", "x": ["Alpha", "Beta & Co"], "y": [40, 3]}]}
+    page = f"<div id='chart'></div><script type='application/json'>{json.dumps(trace)}</script>"
+    findings = scan(tmp_path, facts, {"chart.html": page, "chart.json": json.dumps(trace)})
+    assert {f.file.split("/")[-1] for f in findings} == {"chart.html", "chart.json"}
+
+
+def test_map_tooltip_json_is_read(tmp_path, facts):
+    geo = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"cluster": "Beta & Co", "tooltip": "Beta & Co: 3 looked-after children"}, "geometry": None}]}
+    assert scan(tmp_path, facts, {"map.geojson": json.dumps(geo)})
+
+
+# ----------------------------------------------------------------------------- notebooks, downloads
+
+
+def _notebook(outputs: list[dict], params: dict | None = None, source: str = "") -> str:
+    cells = [{"cell_type": "code", "metadata": {"tags": ["injected-parameters"]}, "source": source, "outputs": [], "execution_count": 1},
+             {"cell_type": "code", "metadata": {}, "source": "report.x()", "outputs": outputs, "execution_count": 2}]
+    return json.dumps({"cells": cells, "metadata": {"papermill": {"parameters": params or {}}}, "nbformat": 4, "nbformat_minor": 5})
+
+
+def test_notebook_outputs_and_parameters_are_read(tmp_path, facts):
+    frame_repr = {"output_type": "execute_result", "metadata": {}, "execution_count": 2,
+                  "data": {"text/plain": "     Cluster  LAC\n0      Alpha   40\n1  Beta & Co    3"}}
+    html = {"output_type": "display_data", "metadata": {}, "data": {"text/html": tracker_page(lac_c02="3")}}
+    findings = scan(tmp_path, facts, {
+        "c02-beta-co.ipynb": _notebook([html]),
+        "c01-alpha.ipynb": _notebook([frame_repr]),
+        "c02-other.ipynb": _notebook([], params={"cluster_code": "C02", "lac": 3}, source="cluster_code = \"C02\"\nlac = 3\n"),
+    })
+    files = sorted(f.file for f in findings)
+    assert files[0] == "site/c01-alpha.ipynb"
+    assert any(f.file.startswith("site/c02-beta-co.ipynb") for f in findings)
+    assert sum(f.file == "site/c02-other.ipynb" for f in findings) == 2  # metadata and the injected cell
+
+
+def test_clean_notebook_passes(tmp_path, facts):
+    ok = {"output_type": "display_data", "metadata": {}, "data": {"text/html": tracker_page(), "text/plain": "Table: tracker"}}
+    assert scan(tmp_path, facts, {"c02-beta-co.ipynb": _notebook([ok], params={"cluster_code": "C02"})}) == []
+
+
+def test_csv_download_is_read_with_its_metadata_title(tmp_path, facts):
+    table = "Month,Looked-after children,NEET\n2013-08,3,9\n2013-09,c,9\n"
+    meta = "field,value\npage,clusters/c02-beta-co\ntitle,Beta & Co: monthly tracker\n"
+    findings = scan(tmp_path, facts, {"downloads/tables/t-1.csv": table, "downloads/tables/t-1.metadata.csv": meta})
+    assert len(findings) == 1 and findings[0].file.endswith("t-1.csv")
+
+
+def test_zipped_data_pack_is_read(tmp_path, facts):
+    path = tmp_path / "pack.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("tables/t-1.csv", "Cluster,Looked-after children (September 2013)\nAlpha,40\nBeta & Co,3\nGamma Vale,25\n")
+    findings = scan(tmp_path, facts, {"downloads/data-pack.zip": path.read_bytes()})
+    assert len(findings) == 1 and "data-pack.zip!tables/t-1.csv" in findings[0].file
+
+
+def test_check_site_raises_a_disclosure_error_listing_the_leaks(tmp_path, frames):
+    from cluster_inquiry.exceptions import DisclosureError
+
+    (tmp_path / "c02-beta-co.html").write_text(tracker_page(lac_c02="3"), encoding="utf-8")
+    with pytest.raises(DisclosureError, match="nothing was published"):
+        leakscan.check_site([tmp_path], frames)
