@@ -335,3 +335,17 @@ def test_provenance_hash_is_the_files_sha256(tmp_path):
     assert table.loc["data/raw/x/a.csv", "licence"] == "OGL v3"
     assert table.loc["data/reference/input_provenance.csv", "status"] == "not recorded"  # no rule matches it
     assert "data/raw/x/PROVENANCE.md" not in table.index
+
+
+def test_record_part_of_the_toc_matches_the_pipeline():
+    import yaml
+
+    toc = yaml.safe_load((PATHS.root / "_toc.yml").read_text(encoding="utf-8"))
+    (part,) = [p for p in toc["parts"] if p["caption"] == "The inquiry's record"]
+    files = [c["file"] for c in part["chapters"]]
+    for page, template in pipeline.RECORD_PAGES.items():
+        assert f"generated/record/{page}" in files
+        assert (PATHS.notebooks / template).exists()
+    assert "generated/" + downloads.PAGE.removesuffix(".ipynb") in files
+    case_studies = next(c for c in part["chapters"] if c["file"] == "book/case-studies")
+    assert case_studies["sections"] == [{"glob": f"generated/{pipeline.CASE_STUDY_FOLDER}/*"}]
