@@ -118,3 +118,13 @@ def test_small_demographic_counts_are_suppressed_with_their_percentages():
     assert list(display["BME %"][:3]) == ["c", "c", "16.7"]
     assert numeric["bme_pct"].isna().tolist() == [True, True, False]
     assert display["EAL pupils"][0] == "20" and display["Cluster"].iloc[-1] == "Leeds"
+
+
+@pytest.mark.integration
+def test_context_page_and_appendix_g_are_built(built_book):
+    page = (built_book / "_build/html/generated/themes/context.html").read_text(encoding="utf-8")
+    assert "Key findings" in page and "Deprivation by small area" in page
+    assert "Map of Leeds divided into 482 small areas (2011 LSOAs)" in page
+    assert "Real published data" in page and "Illustrative data" in page
+    appendix = (built_book / "_build/html/generated/themes/appendix_g.html").read_text(encoding="utf-8")
+    assert "Monitoring of cluster expenditure, 2012-13" in appendix and "Monitoring of cluster expenditure, 2013-14" in appendix

@@ -139,3 +139,16 @@ def test_verdict_follows_the_intervals(evidence):
     text = " ".join(other.findings_items("NEET_CHANGE"))
     assert "Both intervals include zero" not in text
     assert "an association between areas is not an effect" in text and "caused" in text
+
+
+@pytest.mark.integration
+def test_outcomes_page_is_built_with_findings_figures_and_caveats(built_book):
+    import re
+
+    page = (built_book / "_build/html/generated/themes/outcomes.html").read_text(encoding="utf-8")
+    assert "Key findings" in page and "What a correlation can and cannot show" in page
+    alts = re.findall(r"alt=['\"]([^'\"]+)['\"]", page)
+    assert any(a.startswith("Scatter chart of change in NEET rate") and "Correlation r = " in a for a in alts)
+    assert any(a.startswith("Map of Leeds divided into 25 numbered clusters") for a in alts)
+    assert "Illustrative data" in page and "Real:" in page and "Illustrative:" in page
+    assert "£5,200,000" in page and "Evidence used" in page
