@@ -35,10 +35,17 @@ def _summary(results) -> None:
     table = Table(title="Notebooks")
     table.add_column("notebook")
     table.add_column("status")
+    table.add_column("why", overflow="fold")
     table.add_column("seconds", justify="right")
     for r in results:
-        table.add_row(r.job.label, r.status, f"{r.seconds:.1f}")
+        why = getattr(r, "reason", "") if r.status == "executed" else ("unchanged" if r.status == "cached" else "")
+        table.add_row(r.job.label, r.status, why, f"{r.seconds:.1f}")
+    counts = {s: sum(r.status == s for r in results) for s in ("executed", "cached", "failed")}
+    table.caption = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
     console.print(table)
+
+
+SCHEDULER_HELP = "run notebooks on Dask: a scheduler address (tcp://host:8786) or 'local' for a LocalCluster"
 
 
 @app.command()
@@ -66,12 +73,18 @@ def build(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="parallel notebook workers (default: CPUs)"),
     quiet: bool = typer.Option(False, help="no progress bar"),
     timeout: Optional[int] = typer.Option(None, help="seconds a notebook cell may run before the build fails (default 600)"),
+    force: bool = typer.Option(False, "--force", help="re-execute every notebook, ignoring the cache"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ) -> None:
-    """Validate inputs, execute all notebooks with papermill and build the HTML book."""
+    """Validate inputs, execute the notebooks whose inputs changed (papermill) and build the HTML book."""
     try:
-        result = pipeline.build(workers=jobs, progress=not quiet, timeout=timeout)
+        result = pipeline.build(workers=jobs, progress=not quiet, timeout=timeout, force=force, scheduler=scheduler)
     except ClusterInquiryError as exc:
         _fail(exc)
+    if result.up_to_date:
+        console.print(f"[green]up to date[/]: nothing changed since the published build ({len(result.results)} notebooks); "
+                      f"_build/html kept ({result.seconds:.1f} s)")
+        return
     _summary(result.results)
     console.print(f"[green]published[/] _build/html in {result.seconds:.0f} s")
 
@@ -107,17 +120,28 @@ def scan(
 def run(
     cluster: Optional[str] = typer.Option(None, "--cluster", help="cluster name or code, e.g. 'Temple Newsam'"),
     theme: Optional[str] = typer.Option(None, "--theme", help=f"theme: {', '.join(pipeline.THEMES)}"),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j"),
+    all_jobs: bool = typer.Option(False, "--all", help="every notebook of the book"),
+    force: bool = typer.Option(False, "--force", help="re-execute even if nothing it reads has changed"),
+    book: bool = typer.Option(False, "--book", help="then rebuild and publish the book (unchanged notebooks are reused)"),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="parallel notebook workers (default: CPUs)"),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ) -> None:
-    """Re-execute one cluster profile and/or one theme notebook into _build/executed."""
-    if not cluster and not theme:
-        console.print("give --cluster NAME and/or --theme NAME")
+    """Execute one cluster profile and/or one theme (or --all) into _build/executed; --book rebuilds the book."""
+    if not cluster and not theme and not all_jobs:
+        console.print("give --cluster NAME, --theme NAME or --all")
         raise typer.Exit(2)
     try:
-        results = pipeline.run(cluster=cluster, theme=theme, workers=jobs)
+        results = pipeline.run(cluster=cluster, theme=theme, all_jobs=all_jobs, force=force, workers=jobs, scheduler=scheduler)
     except ClusterInquiryError as exc:
         _fail(exc)
     _summary(results)
+    if book:
+        try:
+            result = pipeline.build(workers=jobs, scheduler=scheduler)
+        except ClusterInquiryError as exc:
+            _fail(exc)
+        state = "up to date" if result.up_to_date else "published"
+        console.print(f"[green]{state}[/] _build/html in {result.seconds:.0f} s")
 
 
 # ----------------------------------------------------------------------------- reviewers' checks

@@ -30,6 +30,8 @@ class NotebookJob:
     output: str  # path relative to the executed-notebooks folder
     parameters: dict = field(default_factory=dict, hash=False, compare=True)
     substitutions: dict = field(default_factory=dict, hash=False, compare=True)
+    #: the cluster whose own rows the notebook reads (a profile); None = it reads all the data
+    scope: str | None = None
 
     @property
     def label(self) -> str:
@@ -42,6 +44,10 @@ class JobResult:
     status: str  # executed | cached | failed
     seconds: float
     error: str = ""
+    reason: str = ""  # why it was executed: new, template, parameters, code, data, environment, forced
+    key: str = ""  # content-addressed cache key (see cache.py)
+    notebook: str | None = field(default=None, repr=False)  # executed notebook JSON, on its way back from a worker
+    parts: dict = field(default_factory=dict, repr=False)  # the key's parts (template, parameters, code, data, environment)
 
 
 def _escape_myst(text: str) -> str:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import cache
 from .exceptions import BookBuildError, NotebookExecutionError, UnknownClusterError
 from . import leakscan
 from .execute import JobResult, NotebookJob, execute_jobs
@@ -62,6 +63,7 @@ class BuildResult:
     site: Path | None
     results: list[JobResult] = field(default_factory=list)
     seconds: float = 0.0
+    up_to_date: bool = False  # nothing had changed: the published site was kept as it is
 
 
 def cluster_page_name(code: str, name: str) -> str:
@@ -113,6 +115,7 @@ def plan_jobs(
                 f"clusters/{cluster_page_name(row.cluster_code, row.cluster_name)}.ipynb",
                 {"cluster_code": row.cluster_code},
                 {"cluster_name": row.cluster_name, "cluster_code": row.cluster_code, "page_title": row.cluster_name},
+                scope=row.cluster_code,  # reads its own rows and the city values it shows (cache.py)
             )
         )
     names = dict(zip(clusters["cluster_code"], clusters["cluster_name"]))
@@ -124,6 +127,7 @@ def plan_jobs(
                 f"{CASE_STUDY_FOLDER}/{cluster_page_name(code, name)}.ipynb",
                 {"cluster_code": code, "deep_dive": True},
                 {"cluster_name": name, "cluster_code": code, "page_title": f"Case study: {name}"},
+                scope=code,
             )
         )
     return jobs
@@ -137,10 +141,19 @@ def run_notebooks(
     progress: bool = True,
     out_dir: Path | None = None,
     timeout: int | None = None,
+    force: bool = False,
+    frames: dict | None = None,
+    scheduler: str | None = None,
+    executor=None,
 ) -> list[JobResult]:
+    """Execute the jobs whose inputs changed (all with ``force``), reuse the rest from the cache,
+    and put every job's executed notebook in ``out_dir``. ``timeout``: seconds per cell (default
+    execute.DEFAULT_TIMEOUT). ``scheduler``: run on Dask (an address, or "local" for a LocalCluster)."""
     out_dir = out_dir or paths.build / "executed"
-    extra = {"timeout": timeout} if timeout else {}  # seconds per cell (default execute.DEFAULT_TIMEOUT)
-    results = execute_jobs(jobs, paths.notebooks, out_dir, paths.root, workers=workers, progress=progress, **extra)
+    results = cache.run_cached(
+        paths, jobs, out_dir, frames=frames, force=force, executor=executor, workers=workers,
+        scheduler=scheduler, progress=progress, cell_timeout=timeout,
+    )
     failed = [r for r in results if r.status == "failed"]
     if failed:
         raise NotebookExecutionError(
@@ -210,17 +223,32 @@ def build(
     progress: bool = True,
     strict: bool = True,
     timeout: int | None = None,
+    force: bool = False,
+    scheduler: str | None = None,
+    executor=None,
 ) -> BuildResult:
-    """Validate inputs, execute every notebook and publish the book to ``_build/html``."""
+    """Validate inputs, execute the notebooks whose inputs changed and publish the book to ``_build/html``.
+
+    A rebuild with nothing changed (same data, templates, package, book sources and environment
+    as the published site's manifest) returns at once. ``force`` re-executes every notebook.
+    """
     start = time.perf_counter()
     paths = paths or project_paths()
+    build_key = cache.build_key(paths, BOOK_SOURCES, options={"strict": strict}, environment=cache.environment_digest())
+    if not force:
+        site = cache.up_to_date(paths, build_key)
+        if site is not None:
+            return BuildResult(site, cache.manifest_results(paths), time.perf_counter() - start, up_to_date=True)
     frames = load_inputs(paths)  # raises before any notebook runs
     jobs = plan_jobs(frames["clusters"], case_studies=case_study_codes(frames))
     paths.build.mkdir(parents=True, exist_ok=True)
     work = paths.build / f"work-{uuid.uuid4().hex[:8]}"
     executed = work / "executed"
     try:
-        results = run_notebooks(paths, jobs, workers=workers, progress=progress, out_dir=executed, timeout=timeout)
+        results = run_notebooks(
+            paths, jobs, workers=workers, progress=progress, out_dir=executed, timeout=timeout,
+            force=force, frames=frames, scheduler=scheduler, executor=executor,
+        )
         # every table's CSV + metadata, the data pack and the downloads page (read from the executed notebooks)
         downloads.build(executed, work / "downloads")
         stage = work / "stage"
@@ -234,6 +262,7 @@ def build(
         if final.exists():
             shutil.rmtree(final)
         shutil.move(str(executed), final)
+        cache.record_build(paths, results, build_key, site, seconds=round(time.perf_counter() - start, 1))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return BuildResult(site, results, time.perf_counter() - start)
@@ -246,11 +275,18 @@ def run(
     theme: str | None = None,
     workers: int | None = None,
     progress: bool = True,
+    all_jobs: bool = False,
+    force: bool = False,
+    scheduler: str | None = None,
 ) -> list[JobResult]:
-    """Execute only the named cluster's profile and/or theme into ``_build/executed``."""
+    """Execute the named cluster's profile and/or theme (or every notebook, ``all_jobs``) into
+    ``_build/executed``. Unchanged notebooks come from the cache unless ``force``."""
     paths = paths or project_paths()
     frames = load_inputs(paths)
-    codes = [resolve_cluster(frames["clusters"], cluster)["cluster_code"]] if cluster else []
-    themes = [theme] if theme else []
-    jobs = plan_jobs(frames["clusters"], themes=themes, cluster_codes=codes)
-    return run_notebooks(paths, jobs, workers=workers, progress=progress)
+    if all_jobs:
+        jobs = plan_jobs(frames["clusters"], case_studies=case_study_codes(frames))
+    else:
+        codes = [resolve_cluster(frames["clusters"], cluster)["cluster_code"]] if cluster else []
+        themes = [theme] if theme else []
+        jobs = plan_jobs(frames["clusters"], themes=themes, cluster_codes=codes)
+    return run_notebooks(paths, jobs, workers=workers, progress=progress, force=force, frames=frames, scheduler=scheduler)

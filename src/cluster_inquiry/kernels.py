@@ -1,0 +1,338 @@
+"""Fast kernel start: fork fresh Jupyter kernels from a pre-imported "zygote" process.
+
+Starting a Python kernel and importing pandas, geopandas, matplotlib and this package costs
+about 3–4 s, more than half of a cluster profile's run time. Every notebook pays it again,
+although the imports are the same each time. A *zygote* pays it once: a small server process
+imports ipykernel and the modules the notebook templates import, freezes its heap
+(``gc.freeze``) and waits. Each notebook then gets a **brand-new kernel process** forked from
+it — its own pid, namespace, working directory and environment, nothing ever executed in it
+before — which finds its imports already in ``sys.modules`` (pages shared copy-on-write).
+
+Only the *launch* changes; the kernel is a normal ipykernel speaking ZMQ, so papermill and
+nbclient drive it exactly as before (:class:`ZygoteKernelManager` plugs into
+``papermill.execute_notebook(kernel_manager_class=...)``). When the kernel command is not this
+interpreter's ``ipykernel_launcher`` (another kernel spec), or the zygote is unavailable, the
+standard subprocess launch is used instead.
+
+Fork safety: the zygote is single-threaded at fork time apart from BLAS worker threads, which
+OpenBLAS re-creates after ``fork`` (``pthread_atfork``); ZMQ contexts are created only in the
+child, after the fork. Tests compare zygote-executed notebooks with subprocess-executed ones.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+#: always preloaded (the kernel itself); template imports are added by the caller
+KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "matplotlib_inline.backend_inline")
+READY = b"zygote-ready\n"
+
+
+# --------------------------------------------------------------------------- the zygote process
+
+
+def _child(conn: socket.socket, listener: socket.socket, request: dict) -> None:  # pragma: no cover - runs in the fork
+    """Become a fresh kernel process (never returns)."""
+    code = 1
+    try:
+        listener.close()
+        conn.close()
+        os.setsid()  # own process group: the client signals the group, as for Popen'd kernels
+        for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
+            signal.signal(sig, signal.SIG_DFL)
+        gc.unfreeze()
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        null = os.open(os.devnull, os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)  # the zygote's stdout is a pipe to its parent; nobody reads it
+        os.close(null)
+        argv = request["argv"]
+        sys.argv = [argv[0], *argv[3:]]
+        # as ``python -m ipykernel_launcher`` would see it: cwd first on sys.path
+        if sys.path and sys.path[0] in ("", os.getcwd(), request.get("zygote_cwd")):
+            sys.path[0] = request["cwd"]
+        from ipykernel import kernelapp
+
+        kernelapp.launch_new_instance(argv=argv[3:])
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 0
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+def serve(socket_path: str, modules: list[str]) -> None:  # pragma: no cover - a separate process
+    """Preload ``modules`` and fork one kernel per request until stdin closes."""
+    for name in (*KERNEL_MODULES, *modules):
+        try:
+            __import__(name)
+        except Exception as exc:  # the notebook will meet the same error itself
+            print(f"zygote: could not preload {name}: {exc}", file=sys.stderr)
+    gc.collect()
+    gc.freeze()  # keep the garbage collector from touching (and so copying) shared pages
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(socket_path)
+    listener.listen(16)
+    zygote_cwd = os.getcwd()
+    sys.stdout.buffer.write(READY)
+    sys.stdout.flush()
+    while True:
+        ready, _, _ = select.select([listener, sys.stdin], [], [])
+        if sys.stdin in ready and not os.read(sys.stdin.fileno(), 1):
+            break  # parent closed our stdin: it has gone
+        if listener not in ready:
+            continue
+        conn, _ = listener.accept()
+        try:
+            data = b""
+            while not data.endswith(b"\n"):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            request = json.loads(data)
+            request["zygote_cwd"] = zygote_cwd
+            pid = os.fork()
+            if pid == 0:
+                _child(conn, listener, request)
+            conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
+        except Exception as exc:
+            try:
+                conn.sendall(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode() + b"\n")
+            except OSError:
+                pass
+        finally:
+            conn.close()
+    listener.close()
+
+
+# --------------------------------------------------------------------------- client side
+
+
+class Zygote:
+    """A running zygote process (one per executing process; started on first use)."""
+
+    def __init__(self, modules: tuple[str, ...], python: str = sys.executable):
+        self.modules = tuple(modules)
+        self.python = python
+        self._dir = tempfile.mkdtemp(prefix="ci-zygote-")
+        self.socket_path = os.path.join(self._dir, "s")
+        self._lock = threading.Lock()
+        self.proc = subprocess.Popen(
+            [python, "-m", "cluster_inquiry.kernels", self.socket_path, *self.modules],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=self._dir,
+        )
+        self._ready = False
+
+    def wait_ready(self) -> "Zygote":
+        """Block until the zygote has imported everything and listens (started in the background)."""
+        with self._lock:
+            if not self._ready:
+                line = self.proc.stdout.readline()
+                if line != READY:
+                    self.close()
+                    raise RuntimeError("kernel zygote failed to start")
+                self._ready = True
+        return self
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        try:
+            if self.proc.stdin:
+                self.proc.stdin.close()
+            self.proc.wait(timeout=5)
+        except Exception:
+            self.proc.kill()
+        for name in ("s",):
+            Path(self._dir, name).unlink(missing_ok=True)
+        try:
+            os.rmdir(self._dir)
+        except OSError:
+            pass
+
+
+_ZYGOTE: Zygote | None = None
+_ZYGOTE_LOCK = threading.Lock()
+
+
+def zygote(modules: tuple[str, ...]) -> Zygote:
+    """This process's zygote preloading ``modules`` (restarted if the module list changed or it died)."""
+    global _ZYGOTE
+    with _ZYGOTE_LOCK:
+        if _ZYGOTE is None or not _ZYGOTE.alive() or _ZYGOTE.modules != tuple(modules):
+            if _ZYGOTE is not None:
+                _ZYGOTE.close()
+            _ZYGOTE = Zygote(tuple(modules))
+        return _ZYGOTE.wait_ready()
+
+
+def shutdown_zygote() -> None:
+    global _ZYGOTE
+    with _ZYGOTE_LOCK:
+        if _ZYGOTE is not None:
+            _ZYGOTE.close()
+            _ZYGOTE = None
+
+
+atexit.register(shutdown_zygote)
+
+
+class ForkedProcess:
+    """The part of :class:`subprocess.Popen` that jupyter_client uses, for a forked kernel.
+
+    The kernel is the zygote's child, not ours: it is reaped by the zygote, so "alive" means
+    the pid still exists. (Its exit status is not observable; 0 is reported.)
+    """
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0
+            except PermissionError:  # pragma: no cover - pid reused by another user
+                self.returncode = 0
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.02)
+        return self.returncode  # type: ignore[return-value]
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def fork_kernel(socket_path: str, argv: list[str], cwd: str, env: dict[str, str]) -> int:
+    """Ask the zygote listening on ``socket_path`` for a new kernel; return its pid."""
+    deadline = time.monotonic() + 300  # a zygote started in the background may still be importing
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        while True:
+            try:
+                s.connect(socket_path)
+                break
+            except (FileNotFoundError, ConnectionRefusedError):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"no kernel zygote is listening at {socket_path}") from None
+                time.sleep(0.05)
+        s.sendall(json.dumps({"argv": argv, "cwd": cwd, "env": env}).encode() + b"\n")
+        reply = b""
+        while not reply.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    answer = json.loads(reply or b"{}")
+    if "pid" not in answer:
+        raise RuntimeError(f"kernel zygote could not fork: {answer.get('error', 'no reply')}")
+    return int(answer["pid"])
+
+
+def _is_native_python_kernel(cmd: list[str]) -> bool:
+    return (
+        len(cmd) >= 3 and cmd[1:3] == ["-m", "ipykernel_launcher"]
+        and os.path.realpath(cmd[0]) == os.path.realpath(sys.executable)
+    )
+
+
+@dataclass
+class KernelLaunch:
+    """How one notebook's kernel is started, and (after start) which process it is."""
+
+    cwd: str
+    env: dict[str, str] = field(default_factory=dict)  # added to the inherited environment
+    preload: tuple[str, ...] | None = None  # None: a plain subprocess kernel; else fork from a zygote
+    zygote_socket: str = ""  # a zygote already running on this machine ("" = this process's own)
+    pid: int | None = None
+    pgid: int | None = None
+
+    def kill(self) -> bool:
+        """Kill the kernel's process group (the notebook timeout); False if it had not started."""
+        if self.pgid is None:
+            return False
+        try:
+            os.killpg(self.pgid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+
+
+def kernel_manager_class(launch: KernelLaunch):
+    """An ``AsyncKernelManager`` class starting its kernel as ``launch`` says (cwd, env, zygote)."""
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class ZygoteProvisioner(LocalProvisioner):
+        """Launch by asking the zygote to fork; everything else as :class:`LocalProvisioner`."""
+
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+            if launch.preload is None or not _is_native_python_kernel(cmd):
+                info = await super().launch_kernel(cmd, **kwargs)
+            else:
+                env = dict(kwargs.get("env") or os.environ)
+                cwd = str(kwargs.get("cwd") or os.getcwd())
+                socket_path = launch.zygote_socket or zygote(launch.preload).socket_path
+                pid = fork_kernel(socket_path, list(cmd), cwd, env)
+                self.process = ForkedProcess(pid)
+                self.pid = self.pgid = pid  # the child calls setsid()
+                self.cwd = cwd
+                info = self.connection_info
+            launch.pid, launch.pgid = self.pid, self.pgid
+            return info
+
+    class ZygoteKernelManager(AsyncKernelManager):
+        async def _async_pre_start_kernel(self, **kw: Any):
+            if self.provisioner is None:
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or uuid.uuid4().hex
+                self.provisioner = ZygoteProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+            env = dict(kw.get("env") or os.environ)
+            env.update(launch.env)
+            kw["env"] = env
+            kw["cwd"] = launch.cwd
+            return await super()._async_pre_start_kernel(**kw)
+
+    return ZygoteKernelManager
+
+
+if __name__ == "__main__":  # pragma: no cover
+    serve(sys.argv[1], sys.argv[2:])
