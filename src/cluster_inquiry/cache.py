@@ -172,6 +172,19 @@ def template_imports(template: Path) -> list[str]:
     return sorted(m for m in _imports(tree) if m and not m.startswith("."))
 
 
+_IMPORTS_MEMO: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+def _module_imports(module: str, path: Path) -> tuple[str, ...]:
+    """Package modules ``module`` imports (parsed once per file version in this process)."""
+    memo = (module, file_digest(path))
+    if memo not in _IMPORTS_MEMO:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        found = _imports(tree, module, path.name == "__init__.py")
+        _IMPORTS_MEMO[memo] = tuple(sorted(m for m in found if m.split(".")[0] == PACKAGE))
+    return _IMPORTS_MEMO[memo]
+
+
 def module_closure(roots: Iterable[str], package_dir: Path = PACKAGE_DIR) -> dict[str, Path]:
     """Package modules reachable from ``roots`` through imports: ``{module: file}``."""
     seen: dict[str, Path] = {}
@@ -184,9 +197,7 @@ def module_closure(roots: Iterable[str], package_dir: Path = PACKAGE_DIR) -> dic
         if path is None:
             continue
         seen[module] = path
-        is_package = path.name == "__init__.py"
-        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        todo.extend(m for m in _imports(tree, module, is_package) if m.split(".")[0] == PACKAGE and m not in seen)
+        todo.extend(m for m in _module_imports(module, path) if m not in seen)
         # importing a submodule runs its package's __init__
         parent = module.rsplit(".", 1)[0]
         if parent != module:
@@ -549,6 +560,8 @@ def run_cached(
             store.put(f.key, res.notebook)
             res.notebook = None
 
+    if tasks and frames is not None:
+        prepare_shared_inputs(paths, frames)
     own_executor = executor is None and bool(tasks)
     if own_executor:
         executor = make_executor(workers, scheduler)
@@ -563,6 +576,18 @@ def run_cached(
         if res.status in ("cached", "executed"):
             store.materialise(res.key, _inside(out_dir, res.job.output))
     return results
+
+
+def prepare_shared_inputs(paths: Paths, frames: Mapping) -> None:
+    """Before notebooks run: save the validated inputs (each kernel loads them instead of validating
+    again) and derive the cluster boundaries once (GeoParquet), rather than in every kernel at once."""
+    from . import geography, snapshot
+
+    if "clusters" not in frames or "lsoa_cluster_lookup" not in frames:
+        return  # not this project's full set of inputs (a test's stub): nothing to share
+    snapshot.save(paths, dict(frames))
+    if frames.get("cluster_boundaries") is None:
+        geography.cluster_boundaries(paths, frames["lsoa_cluster_lookup"])
 
 
 def up_to_date(paths: Paths, key: str) -> Path | None:

@@ -10,6 +10,7 @@ shares the longest boundary, so every cluster is one contiguous piece.
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -191,8 +192,13 @@ def cluster_boundaries(paths: Paths, lookup: pd.DataFrame) -> gpd.GeoDataFrame:
     dissolved["geometry"] = dissolved.geometry.buffer(-ADJACENCY_TOLERANCE_M / 2).simplify(15)
     dissolved = dissolved.to_crs("OGC:CRS84")
     paths.processed.mkdir(parents=True, exist_ok=True)
-    dissolved.to_parquet(cache)
-    key.write_text(stamp)
+    # atomic writes: kernels running side by side may read the cache while another writes it
+    tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+    dissolved.to_parquet(tmp)
+    os.replace(tmp, cache)
+    tmp_key = key.with_name(f".{key.name}.{os.getpid()}.tmp")
+    tmp_key.write_text(stamp)
+    os.replace(tmp_key, key)
     return dissolved
 
 

@@ -82,6 +82,34 @@ def _child(conn: socket.socket, listener: socket.socket, request: dict) -> None:
         os._exit(code)
 
 
+def _warm_up() -> None:  # pragma: no cover - runs in the zygote
+    """Load what the first Parquet read and the first PNG would load lazily in every kernel.
+
+    Only libraries' own lazy imports and caches (pyarrow's Parquet and pandas conversion modules,
+    Agg, the PNG writer, the default font): no pyplot figure, no file, nothing a notebook can see.
+    """
+    import io
+
+    try:
+        import pandas as pd
+
+        buf = io.BytesIO()
+        pd.DataFrame({"a": ["x"], "b": pd.array([1], dtype="Int64"), "c": [1.5]}).to_parquet(buf)
+        pd.read_parquet(io.BytesIO(buf.getvalue()))
+    except Exception:
+        pass
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(1, 1))
+        FigureCanvasAgg(fig)
+        fig.add_subplot().set_title("warm-up")
+        fig.savefig(io.BytesIO(), format="png", dpi=20)
+    except Exception:
+        pass
+
+
 def serve(socket_path: str, modules: list[str]) -> None:  # pragma: no cover - a separate process
     """Preload ``modules`` and fork one kernel per request until stdin closes."""
     for name in (*KERNEL_MODULES, *modules):
@@ -89,6 +117,7 @@ def serve(socket_path: str, modules: list[str]) -> None:  # pragma: no cover - a
             __import__(name)
         except Exception as exc:  # the notebook will meet the same error itself
             print(f"zygote: could not preload {name}: {exc}", file=sys.stderr)
+    _warm_up()
     gc.collect()
     gc.freeze()  # keep the garbage collector from touching (and so copying) shared pages
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # kernels are reaped automatically

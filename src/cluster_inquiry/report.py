@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from . import charts, disclosure, geography, indicators, maps, stats
+from . import charts, disclosure, geography, indicators, maps, snapshot, stats
 from .figures import STATUS_LABEL, Figure, Table, status_badge
 from .indicators import INDICATORS
 from .paths import Paths, project_paths
@@ -64,7 +64,8 @@ class Context:
 @lru_cache(maxsize=4)
 def _context(root: str, data_dir: str | None) -> Context:
     paths = Paths(Path(root))
-    frames = load_inputs(paths, Path(data_dir) if data_dir else None)
+    # validated once per build and saved (snapshot.py); validates here only if the inputs changed since
+    frames = snapshot.load_inputs(paths, Path(data_dir) if data_dir else None)
     boundaries = frames.get("cluster_boundaries")  # optional council-supplied file, already checked
     if boundaries is None:
         boundaries = geography.cluster_boundaries(paths, frames["lsoa_cluster_lookup"])
