@@ -33,12 +33,19 @@ from . import leakscan
 from .execute import JobResult, NotebookJob, execute_jobs
 from . import downloads
 from .figures import slug
+from . import interactive
 from .paths import Paths, project_paths
 from .validation import load_inputs
 
 THEMES = {
     "accountability": "theme_accountability.ipynb",
     "performance": "theme_performance.ipynb",
+    # Appendices A–E of the performance chapter (listed under Appendices in _toc.yml)
+    "appendix_a": "performance_appendix_a.ipynb",  # city dashboard and real comparators
+    "appendix_b": "performance_appendix_b.ipynb",  # key indicators for every cluster
+    "appendix_c": "performance_appendix_c.ipynb",  # monthly tracker of the three obsessions
+    "appendix_d": "performance_appendix_d.ipynb",  # NEET by cluster, October 2012 to October 2013
+    "appendix_e": "performance_appendix_e.ipynb",  # child-protection plans and looked-after children
     "collaboration": "theme_collaboration.ipynb",
     "appendix_f": "appendix_f.ipynb",  # Appendix F: how practice is shared (listed under Appendices in _toc.yml)
     "outcomes": "theme_outcomes.ipynb",
@@ -178,6 +185,8 @@ def stage_book(paths: Paths, executed: Path, stage: Path) -> None:
         else:
             shutil.copy2(src, stage / name)
     shutil.copytree(executed, stage / "generated")
+    # plotly.js, written once, for the offline interactive figures (they load ../../_static/plotly.min.js)
+    interactive.write_plotlyjs(stage / "book" / "_static")
 
 
 def build_html(stage: Path, *, strict: bool = True) -> Path:

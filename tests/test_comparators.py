@@ -1,0 +1,73 @@
+"""Real comparators: DfE counts, rates on the previous mid-year population, LAIT 2015."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from cluster_inquiry import comparators
+from cluster_inquiry.paths import project_paths
+
+
+@pytest.fixture(scope="module")
+def paths():
+    return project_paths()
+
+
+def test_rates_use_the_previous_mid_year_and_skip_years_without_one():
+    counts = pd.DataFrame({2012: [50.0], 2013: [120.0]}, index=["E1"])
+    pop = pd.DataFrame({2012: [10_000.0], 2013: [20_000.0]}, index=["E1"])
+    r = comparators.rates(counts, pop)
+    assert list(r.columns) == [2013]  # 2012 would need mid-2011
+    assert r.loc["E1", 2013] == pytest.approx(120.0)  # 120 / 10,000 (mid-2012) × 10,000
+
+
+def test_leeds_rates_reproduce_dfe_published_2015(paths):
+    pop = comparators.population(paths)
+    cpp = comparators.rates(comparators.cpp_counts(paths), pop)
+    cla = comparators.rates(comparators.cla_counts(paths), pop)
+    assert round(cpp.loc["E08000035", 2015], 1) == 38.2  # DfE/LAIT published 38.2
+    assert round(cla.loc["E08000035", 2015]) == 78  # LAIT 78 (on a revised count of 1,256; 1,245 gives 77.7)
+    assert round(cla.loc["E92000001", 2015]) == 60  # England 60 in LAIT
+
+
+def test_cla_table_counts_change_rates_and_ranks(paths):
+    t = comparators.cla_table(paths).frame.set_index("Area")
+    assert list(t.index[:3]) == ["Leeds", "England", "Yorkshire and the Humber"] and len(t) == 10
+    assert t.loc["Leeds", "31 March 2012"] == "1,475" and t.loc["Leeds", "31 March 2015"] == "1,245"
+    assert t.loc["Leeds", "Change, 2012 to 2015"] == "-230 (-15.6%)"
+    assert t.loc["Leeds", comparators.rate_column(2013)] == f"{1373 / 156568 * 10_000:.1f}"
+    assert "Per 10,000, 31 March 2012 (mid-2011 population)" not in t.columns
+    rank_col = next(c for c in t.columns if c.startswith("Rank"))
+    rates = comparators.rates(comparators.cla_counts(paths), comparators.population(paths))[2015]
+    cities = rates[list(comparators.CORE_CITIES)]
+    expected = int((cities < cities["E08000035"]).sum()) + 1
+    assert t.loc["Leeds", rank_col] == str(expected)
+    assert t.loc["England", rank_col] == "–"
+
+
+def test_cpp_table_has_no_ranks(paths):
+    t = comparators.cpp_table(paths).frame
+    assert not any(c.startswith("Rank") for c in t.columns)
+    assert t.set_index("Area").loc["Leeds", "31 March 2013"] == "983"
+
+
+def test_lait_table_values_and_core_city_rank(paths):
+    t = comparators.lait_table(paths).frame.set_index("Area")
+    assert t.loc["Leeds", "Overall absence (% of sessions)"] == "4.70"
+    assert t.loc["England", "Looked-after children per 10,000"] == "60.0"
+    assert t.loc["Bristol", "Looked-after children per 10,000"] != "x"  # LAIT's "Bristol, City of" is matched
+    rank = t.loc["Leeds: rank among the 8 core cities (1 = best)"]
+    assert rank["Child-protection plans per 10,000"] == "–"
+    w = comparators.lait_2015(paths)
+    sg = w.loc[list(comparators.CORE_CITIES), "Sept_Guarantee"]
+    assert rank["September Guarantee: 16–17s offered a place (%)"] == str(int((sg > sg["E08000035"]).sum()) + 1)
+
+
+def test_summary_table_is_real_and_says_how_rates_were_made(paths):
+    table = comparators.summary_table(paths)
+    assert table.status == "real"
+    f = table.frame
+    lac15 = f[(f["Measure"] == "Looked-after children per 10,000") & (f["Period"] == "31 March 2015")].iloc[0]
+    assert lac15["Leeds"] == "77.7" and lac15["Basis"] == "computed (mid-2014 population)"
+    assert not math.isnan(float(lac15["England"]))

@@ -1,0 +1,218 @@
+"""The Performance chapter: the improvement rule, findings from the tables, disclosure of derived cells."""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cluster_inquiry import comparators, performance, report, stats
+from cluster_inquiry.indicators import INDICATORS
+from cluster_inquiry.performance import NEEDS_MEASURES, NO_FLAG, WATCH, assess
+
+LAC, ATT, NEET = performance.OBSESSION_CODES
+SAME = {LAC: stats.NO_SIGNIFICANT_CHANGE, ATT: stats.NO_SIGNIFICANT_CHANGE, NEET: stats.NO_SIGNIFICANT_CHANGE}
+
+
+# ----------------------------------------------------------------------------- the rule (small fixtures)
+
+
+@pytest.mark.parametrize(
+    ("comparisons", "changes", "status"),
+    [
+        ({LAC: "Worse", ATT: "Worse (99.8%)", NEET: "Similar"}, SAME, NEEDS_MEASURES),  # worse on two
+        ({LAC: "Worse", ATT: "Similar", NEET: "Better"}, SAME, WATCH),  # worse on one only
+        ({LAC: "Worse (99.8%)", ATT: "Better", NEET: "Better"}, SAME, WATCH),  # 99.8% on one is still one
+        ({LAC: "Similar", ATT: "Similar", NEET: "Similar"}, {**SAME, NEET: stats.WORSENING}, NEEDS_MEASURES),
+        ({LAC: "Better", ATT: "Similar", NEET: "Worse"}, {**SAME, NEET: stats.WORSENING}, NEEDS_MEASURES),
+        ({LAC: "Better", ATT: "Better (99.8%)", NEET: "Better"}, {**SAME, ATT: stats.WORSENING}, WATCH),
+        ({LAC: "Better", ATT: "Similar", NEET: "Similar"}, {**SAME, ATT: stats.IMPROVING}, NO_FLAG),
+        ({LAC: "Better", ATT: "Better", NEET: "Better"}, SAME, NO_FLAG),
+    ],
+)
+def test_improvement_rule(comparisons, changes, status):
+    assert assess(comparisons, changes).status == status
+
+
+def test_rule_uses_only_published_values():
+    hidden = {LAC: None, ATT: "Worse", NEET: None}
+    result = assess(hidden, {LAC: None, ATT: stats.NO_SIGNIFICANT_CHANGE, NEET: None})
+    assert result.status == WATCH  # one published obsession worse: not two
+    assert result.not_assessed == (LAC, NEET)
+    # a worsening on a hidden indicator cannot trigger the rule
+    assert assess({LAC: None, ATT: "Similar", NEET: "Similar"}, {**SAME, LAC: stats.WORSENING}).status == NO_FLAG
+    # the explanation names no hidden indicator (pages must not tie a verdict to a hidden value)
+    assert "looked-after" not in result.why and "NEET" not in result.why
+
+
+def test_reasons_say_why():
+    result = assess({LAC: "Worse (99.8%)", ATT: "Worse", NEET: "Similar"}, SAME)
+    assert result.reasons == ("worse than the city on looked-after children (99.8%) and attendance (95%)",)
+    result = assess({LAC: "Similar", ATT: "Better", NEET: "Similar"}, {**SAME, NEET: stats.WORSENING})
+    assert result.reasons == ("NEET got significantly worse and is not better than the city",)
+
+
+# ----------------------------------------------------------------------------- shipped data
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return report.context()
+
+
+def test_improvement_cells_read_back():
+    assert performance.split_improvement_cell("✗✗ Worse (99.8%); ↘ worsening") == ("Worse (99.8%)", stats.WORSENING)
+    assert performance.split_improvement_cell("= Similar; → no significant change") == ("Similar", stats.NO_SIGNIFICANT_CHANGE)
+    assert performance.split_improvement_cell("✓ Better; c") == ("Better", None)
+    assert performance.split_improvement_cell("c") == (None, None)
+
+
+def test_improvement_table_applies_the_rule_to_what_it_shows(ctx):
+    frame = performance.improvement_table(ctx).frame
+    assert len(frame) == 25
+    for _, row in frame.iterrows():
+        comparisons, changes = {}, {}
+        for code in performance.OBSESSION_CODES:
+            comparisons[code], changes[code] = performance.split_improvement_cell(row[performance.improvement_column(code)])
+        assert row["Needs improvement measures?"] == assess(comparisons, changes).status, row["Cluster"]
+    order = frame["Needs improvement measures?"].map(performance.STATUS_ORDER)
+    assert order.is_monotonic_increasing, "flagged clusters first"
+
+
+def test_key_findings_quote_the_tables(ctx):
+    text = re.sub(r"<[^>]+>", "", performance.key_findings(ctx)._repr_html_())
+    imp = performance.improvement_table(ctx).frame
+    status = imp["Needs improvement measures?"]
+    flagged = imp.loc[status == NEEDS_MEASURES, "Cluster"].tolist()
+    watch = imp.loc[status == WATCH, "Cluster"].tolist()
+    m = re.search(r"(\d+) of (\d+) clusters need improvement measures.*?: (.*?)\. Illustrative", text)
+    assert m, text
+    assert int(m.group(1)) == len(flagged) and int(m.group(2)) == len(imp)
+    assert m.group(3) == ", ".join(flagged)
+    m = re.search(r"(\d+) more (?:is|are) on the watch list.*?\): (.*?)\. Illustrative", text)
+    assert int(m.group(1)) == len(watch) and m.group(2) == ", ".join(watch)
+
+    dash = performance.city_dashboard(ctx).frame.set_index("Indicator")
+    for code in performance.OBSESSION_CODES:
+        ind = INDICATORS[code]
+        m = re.search(re.escape(ind.short) + r": city ([\d.,]+)%?.*? in September 2013 \(([\d.,]+)%?.*? in April 2013; "
+                      r".*?worse than the city: (\d+); better: (\d+); not shown: (\d+)\.", text)
+        assert m, ind.short
+        row = dash.loc[ind.short]
+        assert m.group(1) == row["September 2013"] and m.group(2) == row["April 2013"]
+        assert m.group(3) == row[performance.DASH_WORSE]
+        assert m.group(4) == row[performance.DASH_BETTER]
+        assert m.group(5) == row[performance.DASH_HIDDEN]
+        # … and the dashboard's counts are the improvement table's cells
+        col = imp[performance.improvement_column(code)].str.split(";").str[0]
+        assert int(m.group(3)) == col.str.contains("Worse").sum()
+        assert int(m.group(4)) == col.str.contains("Better").sum()
+        assert int(m.group(5)) == (col == "c").sum()
+
+    neet = performance.neet_rates_table(ctx).frame.iloc[-1]
+    m = re.search(r"city rate was ([\d.]+)% in October 2012 and ([\d.]+)% in October 2013", text)
+    assert (m.group(1), m.group(2)) == (neet["2012-10"], neet["2013-10"])
+
+    cla = comparators.cla_table(ctx.paths).frame.set_index("Area")
+    m = re.search(r"Leeds had ([\d,]+) children looked after at 31 March 2012 and ([\d,]+) at 31 March 2015.*?"
+                  r"that was ([\d.]+) per 10,000 children, against ([\d.]+) in England and ([\d.]+) in Yorkshire", text)
+    col = comparators.rate_column(2015)
+    assert m.groups() == (cla.loc["Leeds", "31 March 2012"], cla.loc["Leeds", "31 March 2015"], cla.loc["Leeds", col],
+                          cla.loc["England", col], cla.loc["Yorkshire and the Humber", col])
+
+
+def test_city_dashboard_values_are_pooled_cluster_values(ctx):
+    dash = performance.city_dashboard(ctx).frame.set_index("Indicator")
+    ki = ctx.frames["key_indicators"]
+    sel = ki[(ki["indicator_code"] == "NEET_PCT") & (ki["period"] == "2013-09")]
+    assert dash.loc["NEET", "September 2013"] == f"{sel['numerator'].sum() / sel['denominator'].sum() * 100:.1f}"
+
+
+@pytest.mark.parametrize("code", ["LAC_RATE", "CPP_RATE", "NEET_PCT"])
+def test_every_derived_cell_of_a_hidden_cluster_is_hidden(ctx, code):
+    table = performance.cluster_indicator_table(ctx, code).frame
+    for period, label in (("2013-04", "April 2013"), ("2013-09", "September 2013")):
+        hidden = report.published_indicator(ctx, code, period).numeric["value"].isna().to_numpy()
+        assert hidden.any()
+        value_col = f"Value ({INDICATORS[code].unit}), {label}"
+        assert (table.loc[hidden, value_col] == "c").all()
+        assert (table.loc[~hidden, value_col] != "c").all()
+        change = table["Change, April 2013 to September 2013"]
+        assert (change[hidden] == "c").all(), "a change worked out from a hidden value is hidden"
+    sept_hidden = report.published_indicator(ctx, code, "2013-09").numeric["value"].isna().to_numpy()
+    derived = [c for c in table.columns if "September 2013" in c and not c.startswith("Denominator")]
+    assert (table.loc[sept_hidden, derived] == "c").all().all()
+
+
+def test_travel_is_fingertips_non_overlap(ctx):
+    a = report.published_indicator(ctx, "ATTEND_PCT", "2013-04").numeric.set_index("cluster_code")
+    b = report.published_indicator(ctx, "ATTEND_PCT", "2013-09").numeric.set_index("cluster_code")
+    tr = performance.travel(ctx, "ATTEND_PCT")
+    for code in a.index:
+        if b.loc[code, "lower95"] > a.loc[code, "upper95"]:
+            assert tr[code] == stats.IMPROVING
+        elif b.loc[code, "upper95"] < a.loc[code, "lower95"]:
+            assert tr[code] == stats.WORSENING
+        else:
+            assert tr[code] == stats.NO_SIGNIFICANT_CHANGE
+
+
+@pytest.mark.parametrize(("code", "column"), [("LAC_RATE", "lac_count"), ("NEET_PCT", "neet_count")])
+def test_tracker_hides_exactly_the_city_wide_mask(ctx, code, column):
+    s = performance.tracker_series(ctx, code)
+    mask = report.tracker_mask(ctx, column).reindex(index=s.display.index, columns=s.display.columns)
+    assert mask.any().any()
+    assert ((s.display == "c") == mask).all().all()
+    table = performance.tracker_table(ctx, code).frame
+    trend = table.columns[-1]
+    assert trend.startswith("Recent trend, May 2013 to September 2013")
+    window = ["2013-05", "2013-06", "2013-07", "2013-08", "2013-09"]
+    any_hidden = mask[window].any(axis=1).to_numpy()
+    assert (table[trend].iloc[:-1][any_hidden] == "c").all()
+    assert (table[trend].iloc[:-1][~any_hidden] != "c").all()
+
+
+def test_recent_trend_on_a_small_fixture():
+    months = ["2013-05", "2013-06", "2013-07", "2013-08", "2013-09"]
+    counts = pd.DataFrame([[100, 120, 140, 160, 180], [50, 50, 50, 50, 50], [100, np.nan, 100, 100, 100]],
+                          index=["C01", "C02", "C03"], columns=months)
+    dens = pd.DataFrame(10_000.0, index=counts.index, columns=months)
+    s = performance.TrackerSeries("LAC_RATE", counts / dens * 10_000, counts.astype(str), pd.Series(dtype=float),
+                                  counts, dens)
+    trend = performance.recent_trend(s, "2013-09")
+    assert trend["C01"] == "Increasing and getting worse"
+    assert trend["C02"] == stats.NO_SIGNIFICANT_CHANGE
+    assert trend["C03"] is None  # a hidden month: no trend
+
+
+def test_neet_numbers_table_shows_the_mask_and_the_city_total(ctx):
+    table = performance.neet_numbers_table(ctx).frame
+    months = [c for c in table.columns if c != "Cluster"]
+    assert months[0] == "2012-10" and months[-1] == "2013-10" and len(months) == 13
+    mask = report.tracker_mask(ctx, "neet_count")[months]
+    assert ((table.iloc[:-1][months] == "c").to_numpy() == mask.to_numpy()).all()
+    total = ctx.frames["obsessions_monthly"].groupby("month")["neet_count"].sum()
+    assert table.iloc[-1]["2013-10"] == f"{total['2013-10']:,}"
+
+
+def test_band_maps_share_one_scale(ctx):
+    from cluster_inquiry import performance_charts
+
+    colours = {tuple(np.round(c[0], 4)) for c in performance_charts.BAND_STYLE.values()}
+    fig = performance.indicator_band_map(ctx, "NEET_PCT")
+    fills = {tuple(np.round(p.get_facecolor(), 4)) for p in fig.fig.axes[0].get_legend().get_patches()}
+    assert colours <= fills, "the map's classes are the book's shared band colours"
+    assert "shared band scale" in fig.alt_text
+    assert fig.table.frame.iloc[:, 3].isin(list("ABCD") + ["c"]).all()
+    hidden = (fig.table.frame.iloc[:, 2] == "c").sum()
+    assert f"not shown (c), drawn white: {hidden}" in fig.alt_text
+    cpp = performance.indicator_band_map(ctx, "CPP_RATE")
+    assert "no judgement" in cpp.fig.axes[0].get_legend().get_title().get_text()
+
+
+def test_figures_have_alt_text_title_units_period_source_and_table(ctx):
+    figures = [performance.improvement_chart(ctx), performance.neet_chart(ctx), comparators.rate_chart(ctx.paths, "cpp")]
+    for f in figures:
+        assert len(f.alt_text) > 80 and f.title and f.units and f.period and f.source and f.table is not None
+    html = figures[-1].to_html()  # rendering is slow: one is enough to check the record travels with the image
+    assert "alt='" in html and "ci-badge" in html and "<table" in html and "Real published data" in html
