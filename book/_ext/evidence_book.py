@@ -4,12 +4,18 @@
   chevron) beside each navigation entry that has sub-pages; a screen reader announces it as an
   unnamed button (axe ``summary-name``, WCAG 4.1.2). We give each one an ``aria-label`` naming the
   section it opens.
+- **Escaped page titles.** sphinx-book-theme 1.3 puts ``pagetitle`` (the print header on every
+  page) and ``root_title`` (the sidebar's home link) into the HTML as raw text. Sphinx templates
+  do not auto-escape, so a cluster named ``<img src=x onerror=…>`` would become live HTML on its
+  page. We escape both (tests/test_hostile_input.py).
 - **No duplicated inline scripts.** sphinx-thebe registers its inline configuration script twice
   under Sphinx 7, which declares ``const THEBE_JS_URL`` twice: a console error on every page. Inline
   scripts with identical attributes and body are kept once.
 """
 
 from __future__ import annotations
+
+import html
 
 from bs4 import BeautifulSoup, Tag
 
@@ -27,7 +33,15 @@ def _label_summaries(nav):
     return soup if isinstance(nav, Tag) else str(soup)
 
 
+def _escape_theme_titles(context) -> None:
+    for key in ("pagetitle", "root_title"):
+        value = context.get(key)
+        if isinstance(value, str) and not getattr(value, "__html__", None):
+            context[key] = html.escape(value, quote=True)
+
+
 def _wrap_toctree(app, pagename, templatename, context, doctree) -> None:
+    _escape_theme_titles(context)
     generate = context.get("generate_toctree_html")
     if generate is not None and not getattr(generate, "_evidence_book", False):
         def labelled(*args, **kwargs):

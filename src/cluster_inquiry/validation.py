@@ -97,6 +97,24 @@ def _locate(raw: bytes, offset: int) -> tuple[int, str]:
 _INT_TYPES = {"Int64", "int64"}
 
 
+#: text a spreadsheet would run as a formula when a reader opens a CSV download (CSV injection)
+_FORMULA = re.compile(r"^(?:[=+@\t\r]|-(?![\d.]))")
+
+
+def _check_formula_text(df: pd.DataFrame, spec: TableSpec, problems: list[str]) -> None:
+    """Text cells must not start like a spreadsheet formula: they travel into the CSV downloads."""
+    for name, col in spec.schema.columns.items():
+        if name not in df.columns or not str(col.dtype).startswith(("str", "string", "object")):
+            continue
+        text = df[name]
+        hits = text.notna() & text.astype(str).str.match(_FORMULA)
+        for idx in df.index[hits]:
+            problems.append(
+                _problem(spec.filename, idx + 2, name,
+                         f"must not start with {text[idx][0]!r} (a spreadsheet would run it as a formula; got {text[idx][:30]!r})")
+            )
+
+
 def _coerce(df: pd.DataFrame, spec: TableSpec, problems: list[str]) -> pd.DataFrame:
     """Convert text columns to the schema's types, reporting every cell that will not convert."""
     out = df.copy()
@@ -184,6 +202,7 @@ def read_table(directory: Path, spec: TableSpec, problems: list[str]) -> pd.Data
         problems.append(_problem(spec.filename, 2, "-", "no data rows"))
         return None
     typed = _coerce(df, spec, problems)
+    _check_formula_text(df, spec, problems)
     bad_rows = {int(p.split(":")[1]) - 2 for p in problems[start:] if p.split(":")[1].isdigit()}
     _check_schema(typed, spec, problems, bad_rows)
     dup = typed.duplicated(subset=list(spec.key), keep="first")
