@@ -70,3 +70,26 @@ def test_dot_chart_alt_text_per_series():
     rows = sorted(((t.get_position()[1], t.get_text()) for t in ax.get_yticklabels()), reverse=True)
     assert [text for _, text in rows] == ["A", "B"]  # the frame's order, top to bottom
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Allocation", "Spend"]
+
+
+def test_chart_theme_matches_seaborn_whitegrid_without_importing_seaborn():
+    """charts.set_theme writes what seaborn.set_theme(style="whitegrid", context="notebook") writes
+    (bar the default image colour map, which no chart uses); charts.PALETTE is seaborn's colorblind."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    def state():
+        return dict(mpl.rcParams), {c: mpl.colors.colorConverter.colors.get(c) for c in "bgrmyck"}
+
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        charts.set_theme()
+        ours, our_codes = state()
+        mpl.rcdefaults()
+        sns.set_theme(style="whitegrid", context="notebook")
+        theirs, their_codes = state()
+    ours.pop("image.cmap")
+    theirs.pop("image.cmap")
+    assert ours == theirs
+    assert our_codes == their_codes
+    assert list(charts.PALETTE) == list(sns.color_palette("colorblind"))

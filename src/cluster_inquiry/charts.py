@@ -1,4 +1,4 @@
-"""Charts (seaborn/matplotlib). One function per figure, each returning a :class:`Figure`.
+"""Charts (matplotlib, in seaborn's whitegrid style). One function per figure, each returning a :class:`Figure`.
 
 Colour is never the only carrier of meaning: series also differ by marker and line style,
 and every chart has its data table beside it. The palette is seaborn's colour-blind palette.
@@ -6,13 +6,52 @@ and every chart has its data table beside it. The palette is seaborn's colour-bl
 
 from __future__ import annotations
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
+from cycler import cycler
 
 from .figures import Figure, Table, mpl_text
 
-PALETTE = sns.color_palette("colorblind")
+#: seaborn's "colorblind" palette (seaborn 0.13.2), as RGB — without importing seaborn, whose
+#: import (scipy.stats) cost every notebook kernel about a second
+PALETTE = [mpl.colors.to_rgb(c) for c in (
+    "#0173b2", "#de8f05", "#029e73", "#d55e00", "#cc78bc", "#ca9161", "#fbafe4", "#949494", "#ece133", "#56b4e9",
+)]
+_DEEP = [mpl.colors.to_rgb(c) for c in (
+    "#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd",
+)]
+#: what ``seaborn.set_theme(style="whitegrid", context="notebook")`` writes to rcParams (seaborn
+#: 0.13.2; tests/test_charts.py checks the two agree while seaborn is installed)
+_THEME = {
+    "axes.axisbelow": True, "axes.edgecolor": ".8", "axes.facecolor": "white", "axes.grid": True,
+    "axes.labelcolor": ".15", "axes.labelsize": 12.0, "axes.linewidth": 1.25, "axes.prop_cycle": cycler("color", _DEEP),
+    "axes.spines.bottom": True, "axes.spines.left": True, "axes.spines.right": True, "axes.spines.top": True,
+    "axes.titlesize": 12.0, "figure.facecolor": "white", "font.family": ["sans-serif"],
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans", "sans-serif"],
+    "font.size": 12.0, "grid.color": ".8", "grid.linestyle": "-", "grid.linewidth": 1.0, "legend.fontsize": 11.0,
+    "legend.title_fontsize": 12.0, "lines.linewidth": 1.5, "lines.markersize": 6.0, "lines.solid_capstyle": "round",
+    "patch.edgecolor": "w", "patch.facecolor": "C0", "patch.force_edgecolor": True, "patch.linewidth": 1.0,
+    "text.color": ".15", "xtick.bottom": False, "xtick.color": ".15", "xtick.direction": "out", "xtick.labelsize": 11.0,
+    "xtick.major.size": 6.0, "xtick.major.width": 1.25, "xtick.minor.size": 4.0, "xtick.minor.width": 1.0,
+    "xtick.top": False, "ytick.color": ".15", "ytick.direction": "out", "ytick.labelsize": 11.0, "ytick.left": False,
+    "ytick.major.size": 6.0, "ytick.major.width": 1.25, "ytick.minor.size": 4.0, "ytick.minor.width": 1.0,
+    "ytick.right": False,
+}
+#: seaborn also maps the shorthand colours "b", "g" … to its "deep" palette
+_COLOR_CODES = dict(zip("bgrmyck", [_DEEP[i] for i in (0, 2, 3, 4, 8, 9)] + [(0.1, 0.1, 0.1)]))
+
+
+def set_theme() -> None:
+    """The charts' style: seaborn's whitegrid/notebook theme, set with matplotlib alone.
+
+    (seaborn's theme also makes its "rocket" colour map the default for images; no chart here
+    draws an image without naming its colour map, so that setting is left out.)
+    """
+    mpl.rcParams.update(_THEME)
+    for code, rgb in _COLOR_CODES.items():
+        mpl.colors.colorConverter.colors[code] = rgb
+        mpl.colors.colorConverter.cache[code] = rgb
 MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
 LINESTYLES = ["-", "--", ":", "-."]
 
@@ -32,7 +71,7 @@ def trend_chart(
     table: Table,
 ) -> Figure:
     """A line chart of ``y`` over ``x`` for each value of ``series`` (marker + dash + colour)."""
-    sns.set_theme(style="whitegrid", context="notebook")
+    set_theme()
     fig, ax = plt.subplots(figsize=(8, 3.6))
     names = list(dict.fromkeys(frame[series]))
     for i, name in enumerate(names):
@@ -82,7 +121,7 @@ def ranked_bar_chart(
     data_table: Table,
 ) -> Figure:
     """Horizontal bars with 95% intervals, a city reference line, and the comparison as text."""
-    sns.set_theme(style="whitegrid", context="notebook")
+    set_theme()
     t = table.dropna(subset=[value]).sort_values(value)
     fig, ax = plt.subplots(figsize=(8, 0.28 * len(t) + 1.2))
     groups = list(dict.fromkeys(t[group]))
@@ -139,7 +178,7 @@ def scatter_chart(
     ``group_label`` names the grouping in words (legend title, alt text); ``group_order`` orders the
     legend. ``summary`` (e.g. a correlation in words) is appended to the alt text.
     """
-    sns.set_theme(style="whitegrid", context="notebook")
+    set_theme()
     t = frame.dropna(subset=[x, y]).reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8, 5))
     present = list(dict.fromkeys(t[group]))
@@ -218,7 +257,7 @@ def dot_chart(
     ``series`` maps column → legend name. A grey line joins each row's smallest and largest value,
     so two series read as a dumbbell; markers and colours both differ between series.
     """
-    sns.set_theme(style="whitegrid", context="notebook")
+    set_theme()
     t = frame.reset_index(drop=True)
     cols = list(series)
     fig, ax = plt.subplots(figsize=(8, 0.28 * len(t) + 1.4))

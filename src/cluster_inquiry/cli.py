@@ -15,11 +15,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import generate as generate_mod
 from . import pipeline
 from .exceptions import ClusterInquiryError
 from .paths import project_paths
-from .validation import load_inputs, validate_inputs
+
+# generate and validation are imported where used: "build" with nothing changed should not pay
+# for the generator's and the contract's imports before it finds it has nothing to do.
 
 app = typer.Typer(add_completion=False, help="Build and check the Cluster Inquiry evidence book.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -51,6 +52,8 @@ SCHEDULER_HELP = "run notebooks on Dask: a scheduler address (tcp://host:8786) o
 @app.command()
 def generate(out_dir: Optional[Path] = typer.Option(None, help="where to write (default data/clusters)")) -> None:
     """Regenerate the illustrative cluster dataset (deterministic; byte-identical on rerun)."""
+    from . import generate as generate_mod
+
     for path in generate_mod.main(out_dir=out_dir):
         console.print(f"wrote {path.relative_to(project_paths().root) if path.is_relative_to(project_paths().root) else path}")
 
@@ -58,6 +61,8 @@ def generate(out_dir: Optional[Path] = typer.Option(None, help="where to write (
 @app.command()
 def validate(data_dir: Optional[Path] = typer.Option(None, help="folder of input CSVs (default data/clusters)")) -> None:
     """Check every input table against the data contract; list every problem."""
+    from .validation import validate_inputs
+
     report = validate_inputs(directory=data_dir)
     if report.ok:
         console.print(f"[green]ok[/]: {len(report.frames)} tables pass the data contract")
@@ -95,6 +100,7 @@ def scan(
 ) -> None:
     """Scan a built site for unsuppressed small counts (the same check the build runs before publishing)."""
     from . import leakscan
+    from .validation import load_inputs
 
     paths = project_paths()
     try:
