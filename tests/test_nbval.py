@@ -93,13 +93,15 @@ def test_golden_covers_every_theme_and_runs_the_current_templates(built_book):
         )
 
 
-def _first_evidence_number(nb: nbformat.NotebookNode) -> tuple[nbformat.NotebookNode, re.Match]:
+def _first_evidence_number(nb: nbformat.NotebookNode) -> tuple[int, nbformat.NotebookNode, re.Match]:
+    """(nbval's code-cell number, output, match) of the first number in an evidence table."""
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
     for cell in golden.evidence_cells(nb):
         for output in cell.outputs:
             html = output.get("data", {}).get("text/html", "")
             match = re.search(r"<td>(\d[\d,.]*)</td>", html)
             if match:
-                return output, match
+                return code_cells.index(cell), output, match
     raise AssertionError("no number in any evidence table")
 
 
@@ -107,7 +109,7 @@ def test_nbval_fails_on_a_changed_evidence_output_and_ignores_volatile_ones(buil
     source = sorted((GOLDEN / "clusters").glob("*.ipynb"))[0]
     # 1. one published number changed in a tagged cell: must fail
     nb = nbformat.read(source, as_version=4)
-    output, match = _first_evidence_number(nb)
+    changed_cell, output, match = _first_evidence_number(nb)
     output.data["text/html"] = output.data["text/html"].replace(match.group(0), "<td>987,654</td>", 1)
     nbformat.write(nb, tmp_path / "changed.ipynb")
     # 2. only volatile or non-evidence output changed: must pass
@@ -116,11 +118,13 @@ def test_nbval_fails_on_a_changed_evidence_output_and_ignores_volatile_ones(buil
     untagged.outputs[0].data["text/html"] = "<p>a banner reworded: not evidence</p>"
     for cell in golden.evidence_cells(nb):
         for out in cell.outputs:
-            html = out.get("data", {}).get("text/html", "")
-            out.get("data", {})["text/html"] = html.replace(";base64,STRIPPED", ";base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB")
+            data = out.get("data", {})
+            if "text/html" in data:
+                data["text/html"] = data["text/html"].replace(";base64,STRIPPED", ";base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB")
     nbformat.write(nb, tmp_path / "volatile.ipynb")
     proc = run_nbval([tmp_path / "changed.ipynb", tmp_path / "volatile.ipynb"], project=built_book, rootdir=tmp_path)
     assert proc.returncode != 0
     assert failed_notebooks(proc) == {"changed.ipynb"}, _summary(proc)
-    assert "987,654" in proc.stdout  # the report shows the changed evidence
+    failed_cells = re.findall(r"^FAILED changed\.ipynb::Cell (\d+)", proc.stdout, flags=re.MULTILINE)
+    assert failed_cells == [str(changed_cell)], _summary(proc)  # exactly the cell whose evidence changed
 
