@@ -20,8 +20,10 @@ def test_performance_chapter_has_a_map_with_alt_text_and_a_table(built_book):
     assert "Key findings" in page
     imgs = re.findall(r"<img [^>]*>", page)
     assert imgs and all(re.search(r'alt="[^"]{20,}"|alt=\'[^\']{20,}\'', i) for i in imgs)
-    assert "Map of Leeds divided into 25 numbered clusters" in page
+    assert "Interactive map of Leeds divided into 25 clusters" in page  # the chapter's map; static maps in Appendix B
     assert "<table" in page
+    appendix_b = (built_book / "_build/html/generated/themes/appendix_b.html").read_text(encoding="utf-8")
+    assert "Map of Leeds divided into 25 numbered clusters" in appendix_b
 
 
 def test_one_profile_page_per_cluster(built_book):

@@ -216,3 +216,28 @@ def test_figures_have_alt_text_title_units_period_source_and_table(ctx):
         assert len(f.alt_text) > 80 and f.title and f.units and f.period and f.source and f.table is not None
     html = figures[-1].to_html()  # rendering is slow: one is enough to check the record travels with the image
     assert "alt='" in html and "ci-badge" in html and "<table" in html and "Real published data" in html
+
+
+def test_a_hostile_cluster_name_is_inert_on_every_performance_output(tmp_path):
+    from test_hostile_input import HOSTILE, UNESCAPED, hostile_clusters_csv
+
+    from cluster_inquiry import geography
+    from cluster_inquiry.paths import project_paths
+    from cluster_inquiry.validation import validate_inputs
+
+    data = hostile_clusters_csv(tmp_path / "clusters")
+    checked = validate_inputs(directory=data)
+    paths = project_paths()
+    boundaries = geography.cluster_boundaries(paths, checked.frames["lsoa_cluster_lookup"])
+    hostile = report.Context(paths, checked.frames, boundaries)
+    pieces = {
+        "findings": performance.key_findings(hostile)._repr_html_(),
+        "improvement": performance.improvement_chart(hostile).to_html(),
+        "interactive map": performance.interactive_map(hostile).to_html(),
+        "indicator table": performance.cluster_indicator_table(hostile, "ATTEND_PCT").to_html(),
+        "neet": performance.neet_rates_table(hostile).to_html(),
+    }
+    for where, html in pieces.items():
+        assert not UNESCAPED.search(html), where
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pieces["indicator table"]
+    assert HOSTILE not in pieces["interactive map"]
