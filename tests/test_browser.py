@@ -43,6 +43,11 @@ def test_no_request_leaves_the_site_and_none_fails(audit):
     assert not _problems(audit, "failed_requests")
 
 
+def test_interactive_maps_are_drawn_offline(audit):
+    """plotly.js comes from the site itself: every interactive map has drawn its SVG."""
+    assert not _problems(audit, "maps_not_drawn")
+
+
 def test_every_image_has_alt_text(audit):
     assert not _problems(audit, "images_without_alt")
 
@@ -62,7 +67,8 @@ def test_screenshots_are_saved(audit):
 
 
 def test_planted_faults_are_caught(built_site, tmp_path):
-    """An image without alt text, a request to another site and a script error all fail the audit."""
+    """An image without alt text, a request to another site, a script error and an interactive map
+    that did not draw all fail the audit."""
     site = tmp_path / "site"
     shutil.copytree(built_site, site)
     front = browser.front_page(site)
@@ -70,6 +76,7 @@ def test_planted_faults_are_caught(built_site, tmp_path):
     planted = (
         "<img src='data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='>"
         "<script src='https://cdn.example.org/tiles.js'></script><script>undefinedFunction()</script>"
+        "<figure class='ci-figure ci-interactive' id='planted-map'><div role='img' aria-label='map'></div></figure>"
     )
     (site / front).write_text(html.replace("</main>", planted + "</main>", 1), encoding="utf-8")
     with browser.serve(site) as base, browser.chromium() as chromium:
@@ -80,3 +87,4 @@ def test_planted_faults_are_caught(built_site, tmp_path):
     assert any(v.startswith("image-alt (critical") for v in result.axe_violations), result.axe_violations
     assert result.external_requests == ["https://cdn.example.org/tiles.js"]
     assert any("undefinedFunction" in e for e in result.console_errors)
+    assert result.maps_not_drawn == ["planted-map"]

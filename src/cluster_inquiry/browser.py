@@ -110,6 +110,7 @@ class PageAudit:
     failed_requests: list[str] = field(default_factory=list)
     images_without_alt: list[str] = field(default_factory=list)
     axe_violations: list[str] = field(default_factory=list)
+    maps_not_drawn: list[str] = field(default_factory=list)
     axe_run: bool = False
 
     @property
@@ -120,6 +121,7 @@ class PageAudit:
             ("request outside the site", self.external_requests),
             ("failed request", self.failed_requests),
             ("image without alt text", self.images_without_alt),
+            ("interactive map not drawn (offline?)", self.maps_not_drawn),
             ("accessibility (axe)", self.axe_violations),
         ):
             out += [f"{self.page}: {label}: {item}" for item in items]
@@ -142,6 +144,14 @@ _IMAGES_WITHOUT_ALT_JS = """
     return !label || !label.trim();
   })
   .map(el => (el.getAttribute('src') || el.outerHTML).slice(0, 120))
+"""
+
+
+# an interactive map is drawn when plotly.js (from the site's own _static) has put an SVG in it
+_MAPS_NOT_DRAWN_JS = """
+() => Array.from(document.querySelectorAll('.ci-interactive'))
+  .filter(fig => !fig.querySelector('.plotly-graph-div .main-svg'))
+  .map(fig => fig.id || 'interactive figure')
 """
 
 
@@ -190,6 +200,7 @@ def audit_page(context, base_url: str, page_path: str, *, axe: bool = True, scre
         page.goto(urljoin(base_url, page_path), wait_until="load")
         page.wait_for_load_state("networkidle")
         result.images_without_alt = page.evaluate(_IMAGES_WITHOUT_ALT_JS)
+        result.maps_not_drawn = page.evaluate(_MAPS_NOT_DRAWN_JS)
         page_loading[0] = False
         if axe:
             result.axe_violations = run_axe(page)
@@ -226,7 +237,8 @@ def run_axe(page) -> list[str]:
 
 # ----------------------------------------------------------------------------- the whole site
 
-MAP_IMAGE = "img[alt^='Map']"  # maps' alt text starts "Map of …" (maps.choropleth)
+MAP_IMAGE = "img[alt^='Map']"  # static maps' alt text starts "Map of …" (maps.choropleth)
+INTERACTIVE_MAP = ".ci-interactive"  # offline plotly maps (interactive.py)
 
 
 def front_page(site: Path) -> str:
@@ -245,13 +257,18 @@ def representative_pages(site: Path) -> list[str]:
     return [front_page(site), *themes, *picked]
 
 
-def map_page(site: Path) -> str | None:
-    """A page with a map: a page named after maps if there is one, else the first theme chapter with one."""
+def map_page(site: Path) -> tuple[str, str] | None:
+    """(page, element) of a map: an interactive map first (it shows the offline map works), else a
+    static one; a page named after maps, else a theme chapter, else any page."""
     pages = site_pages(site)
-    with_map = [p for p in pages if re.search(r"<img[^>]+alt=[\"']Map", (Path(site) / p).read_text(encoding="utf-8", errors="replace"))]
-    named = [p for p in with_map if "map" in p.rsplit("/", 1)[-1]]
-    themes = [p for p in with_map if p.startswith("generated/themes/")]
-    return (named or themes or with_map or [None])[0]
+    texts = {p: (Path(site) / p).read_text(encoding="utf-8", errors="replace") for p in pages}
+    for selector, pattern in ((INTERACTIVE_MAP, r"class=[\"']ci-figure ci-interactive"), (MAP_IMAGE, r"<img[^>]+alt=[\"']Map")):
+        found = [p for p in pages if re.search(pattern, texts[p])]
+        named = [p for p in found if "map" in p.rsplit("/", 1)[-1]]
+        themes = [p for p in found if p.startswith("generated/themes/")]
+        if found:
+            return (named or themes or found)[0], selector
+    return None
 
 
 def screenshot_plan(site: Path) -> dict[str, tuple[str, str | None]]:
@@ -264,9 +281,9 @@ def screenshot_plan(site: Path) -> dict[str, tuple[str, str | None]]:
         plan["theme-chapter"] = (next((t for t in themes if t.endswith("performance.html")), themes[0]), None)
     if clusters:
         plan["cluster-profile"] = (clusters[0], None)
-    page_with_map = map_page(site)
-    if page_with_map:
-        plan["map"] = (page_with_map, MAP_IMAGE)
+    found = map_page(site)
+    if found:
+        plan["map"] = found
     return plan
 
 

@@ -122,7 +122,9 @@ class InteractiveFigure:
             f"<figure class='ci-figure ci-interactive' id='{self.name}'>"
             f"<p class='ci-sr-desc' id='{desc_id}'>{html.escape(self.alt_text)}</p>"
             f"<script src='{html.escape(self.script_url, quote=True)}' charset='utf-8'></script>"
-            f"<div role='img' aria-describedby='{desc_id}' aria-label='{html.escape(self.title, quote=True)}'>"
+            # role=group, not img: the map holds controls (view menu, zoom) that must stay reachable
+            # by keyboard and screen reader (axe nested-interactive, WCAG 4.1.2)
+            f"<div role='group' aria-describedby='{desc_id}' aria-label='{html.escape(self.title, quote=True)}'>"
             f"{self.plot_html()}</div>"
             "<noscript><p>The interactive map needs JavaScript; every value is in the table below.</p></noscript>"
             f"{caption}</figure>{self.table.to_html()}"
