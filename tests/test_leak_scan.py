@@ -160,6 +160,18 @@ def test_interactive_chart_json_is_read(tmp_path, facts):
     assert {f.file.split("/")[-1] for f in findings} == {"chart.html", "chart.json"}
 
 
+def test_plotly_newplot_script_is_read_past_earlier_json(tmp_path, facts):
+    """plotly's to_html: an empty ``{}`` first, then the data array with customdata rows."""
+    data = [{"type": "scatter", "customdata": [["Alpha", 40], ["Beta & Co", 3]],
+             "hovertemplate": "%{customdata[0]}: %{customdata[1]} looked-after children"}]
+    script = (f"window.PLOTLYENV=window.PLOTLYENV || {{}}; if (document.getElementById('m')) "
+              f"{{ Plotly.newPlot('m', {json.dumps(data)}, {{}}, {{}}) }};")
+    findings = scan(tmp_path, facts, {"map.html": f"<div id='m'></div><script type='text/javascript'>{script}</script>"})
+    assert findings and "data pairs Beta & Co with 3" in findings[0].message
+    safe = script.replace('["Beta & Co", 3]', '["Beta & Co", "c"]')
+    assert scan(tmp_path / "ok", facts, {"map.html": f"<script>{safe}</script>"}) == []
+
+
 def test_map_tooltip_json_is_read(tmp_path, facts):
     geo = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"cluster": "Beta & Co", "tooltip": "Beta & Co: 3 looked-after children"}, "geometry": None}]}
@@ -188,6 +200,14 @@ def test_notebook_outputs_and_parameters_are_read(tmp_path, facts):
     assert files[0] == "site/c01-alpha.ipynb"
     assert any(f.file.startswith("site/c02-beta-co.ipynb") for f in findings)
     assert sum(f.file == "site/c02-other.ipynb" for f in findings) == 2  # metadata and the injected cell
+
+
+def test_table_download_in_output_metadata_is_read(tmp_path, facts):
+    meta = {"application/vnd.cluster-inquiry.tables+json": {"tables": [{"name": "t", "csv": "Month,Looked-after children\n2013-08,3\n",
+            "metadata": {"title": "Beta & Co: monthly tracker"}}]}}
+    out = {"output_type": "display_data", "metadata": meta, "data": {"text/html": tracker_page(), "text/plain": "Table"}}
+    findings = scan(tmp_path, facts, {"c02-beta-co.ipynb": _notebook([out])})
+    assert len(findings) == 1 and "row '2013-08'" in findings[0].where
 
 
 def test_clean_notebook_passes(tmp_path, facts):

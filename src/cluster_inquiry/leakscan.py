@@ -493,6 +493,19 @@ class Scanner:
 
     # -- JSON
     def scan_json(self, obj: object, file: str, where: str) -> None:
+        """Strings as prose; cluster labels paired with numbers (chart traces, tooltips, rows)."""
+        strings: list[str] = []
+        stack = [obj]
+        while stack and sum(map(len, strings)) < 50_000:
+            node = stack.pop()
+            if isinstance(node, dict):
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, str) and len(node) < 2_000:
+                strings.append(node)
+        # the measures this document is about: trace names, hover templates, titles, column headers
+        named = {m.key for m in MEASURES if m.matches(" ".join(strings))}
         stack = [obj]
         while stack:
             node = stack.pop()
@@ -500,41 +513,52 @@ class Scanner:
                 if isinstance(node.get("csv"), str):  # a table download carried in a notebook output
                     meta = node.get("metadata") if isinstance(node.get("metadata"), dict) else {}
                     self.scan_csv(node["csv"], f"{file} [{where}]", None, title=str(meta.get("title") or node.get("name") or ""))
-                self._scan_json_pairs(node, file, where)
+                self._check_pairs(self._dict_pairs(node), named, file, where)
                 stack.extend(v for k, v in node.items() if k != "csv")
             elif isinstance(node, list):
+                self._check_pairs(self._row_pairs(node), named, file, where)
                 stack.extend(node)
             elif isinstance(node, str) and len(node) < 20_000:
                 self.scan_text(node, file, where)
 
-    def _scan_json_pairs(self, node: dict, file: str, where: str) -> None:
-        context = " ".join(v for v in node.values() if isinstance(v, str))[:2000]
-        labels: list[tuple[str, list]] = []
-        numbers: list[list] = []
-        for key, value in node.items():
+    @staticmethod
+    def _is_number(v: object) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    def _dict_pairs(self, node: dict) -> list[tuple[str, object]]:
+        """``{"x": [names], "y": [values]}`` (parallel arrays) and ``{"cluster": name, "value": 3}``."""
+        labels, numbers = [], []
+        for value in node.values():
             if isinstance(value, list) and value:
                 if all(isinstance(v, str) for v in value) and any(self.facts.cluster_of(v) for v in value):
-                    labels.append((key, value))
-                elif all(isinstance(v, (int, float)) or v is None for v in value):
+                    labels.append(value)
+                elif all(self._is_number(v) or v is None for v in value):
                     numbers.append(value)
-        pairs: list[tuple[str, object]] = []
-        for _, names in labels:
-            for values in numbers:
-                if len(values) == len(names):
-                    pairs += list(zip(names, values))
+        pairs = [pair for names in labels for values in numbers if len(values) == len(names) for pair in zip(names, values)]
         name = next((v for v in node.values() if isinstance(v, str) and self.facts.cluster_of(v)), None)
         if name:
-            pairs += [(name, v) for v in node.values() if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        named = {m.key for m in MEASURES if m.matches(context)}
+            pairs += [(name, v) for v in node.values() if self._is_number(v)]
+        return pairs
+
+    def _row_pairs(self, node: list) -> list[tuple[str, object]]:
+        """A row such as plotly ``customdata``: ``["Wetherby", 3, "B"]``."""
+        if len(node) > 50:
+            return []
+        name = next((v for v in node if isinstance(v, str) and self.facts.cluster_of(v)), None)
+        return [(name, v) for v in node if self._is_number(v)] if name else []
+
+    def _check_pairs(self, pairs: list[tuple[str, object]], named: set[str], file: str, where: str) -> None:
         for label, value in pairs:
             cluster = self.facts.cluster_of(label) if isinstance(label, str) else None
             if cluster is None or value is None:
                 continue
+            as_text = {f"{float(value):.1f}", f"{float(value):.2f}"}
             for fact in self.facts.by_cluster.get(cluster, []):
-                as_text = {f"{float(value):.1f}", f"{float(value):.2f}"}
-                if float(value) == fact.value or (fact.measure in named or not named) and as_text & set(fact.derived):
-                    self._add(file, where, f"data pairs {self.facts.names[cluster]} with {value}, a small count "
-                              f"({fact.measure}, {fact.period}) or a rate worked out from one")
+                if fact.measure not in named:
+                    continue
+                if float(value) == fact.value or as_text & set(fact.derived):
+                    self._add(file, where, f"data pairs {self.facts.names[cluster]} with {value}, the small count "
+                              f"({fact.measure}, {fact.period}) or a rate worked out from it")
                     break
 
     # -- 2. recoverability
@@ -564,13 +588,21 @@ class Scanner:
                 self._scan_script(script, file)
 
     def _scan_script(self, script: str, file: str) -> None:
-        for match in re.finditer(r"[\[{]", script):
+        """Every JSON value written in a script (e.g. ``Plotly.newPlot(id, [data], {layout})``)."""
+        decoder = json.JSONDecoder()
+        pos = 0
+        while True:
+            match = re.compile(r"[\[{]").search(script, pos)
+            if match is None:
+                break
             try:
-                obj, _ = json.JSONDecoder().raw_decode(script[match.start():])
+                obj, end = decoder.raw_decode(script, match.start())
             except ValueError:
+                pos = match.start() + 1
                 continue
-            self.scan_json(obj, file, "script data")
-            return
+            if obj:
+                self.scan_json(obj, file, "script data")
+            pos = end
         self.scan_text(script, file, "script")
 
     def scan_notebook(self, text: str, file: str, page_cluster: str | None) -> None:
@@ -591,6 +623,8 @@ class Scanner:
                 values = dict(re.findall(r"^\s*(\w+)\s*=\s*(-?\d+(?:\.\d+)?)\s*$", source, re.MULTILINE))
                 self._check_parameters(values, file, f"{where} (parameters)", page_cluster)
             for output in cell.get("outputs", []):
+                if output.get("metadata"):  # e.g. table downloads carried beside an output
+                    self.scan_json(output["metadata"], file, f"{where} output metadata")
                 if "text" in output:
                     self.scan_text("".join(output["text"]), file, f"{where} output", page_cluster)
                 for mime, data in (output.get("data") or {}).items():
