@@ -43,6 +43,8 @@ __all__ = [
     "legend_html",
     "DisclosurePolicy",
     "DEFAULT_POLICY",
+    "POLICY_FILE",
+    "read_policy_file",
     "SuppressionResult",
     "legend_markdown",
     "normalise_symbol",
@@ -116,7 +118,48 @@ class DisclosurePolicy:
         return f"counts from {self.min_count} to {self.max_count}"
 
 
-DEFAULT_POLICY = DisclosurePolicy()
+#: the data owner's threshold, relative to the project root (``cluster-inquiry validate`` checks it)
+POLICY_FILE = "data/reference/disclosure.toml"
+
+
+def read_policy_file(path) -> DisclosurePolicy:
+    """The policy in a ``min_count = …`` / ``max_count = …`` TOML file.
+
+    Raises ValueError or TypeError (with a plain message) if the file is not valid TOML, has a
+    key other than those two, or the values are not whole numbers with 0 <= min <= max.
+    """
+    import tomllib
+
+    with open(path, "rb") as fh:
+        try:
+            doc = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"not valid TOML: {exc}") from None
+    unknown = sorted(set(doc) - {"min_count", "max_count"})
+    if unknown:
+        raise ValueError(f"unknown setting(s) {', '.join(unknown)}; only min_count and max_count")
+    return DisclosurePolicy(doc.get("min_count", 1), doc.get("max_count", 5))
+
+
+def _configured_policy() -> DisclosurePolicy:
+    """The policy in the project's POLICY_FILE, or 1 to 5 if there is none.
+
+    A broken file also gives 1 to 5 here, so that importing the package never fails; the
+    validation gate reports the file and stops every build before anything is published.
+    """
+    try:
+        from cluster_inquiry.paths import find_root
+
+        path = find_root() / POLICY_FILE
+        if path.exists():
+            return read_policy_file(path)
+    except Exception:  # noqa: BLE001 - reported by cluster_inquiry.validation
+        pass
+    return DisclosurePolicy()
+
+
+#: the policy every table, prose helper and the leak scan use unless given another one
+DEFAULT_POLICY = _configured_policy()
 
 
 def legend_items(policy: DisclosurePolicy = DEFAULT_POLICY) -> list[tuple[str, str]]:

@@ -215,6 +215,8 @@ def collect_facts(frames: dict[str, pd.DataFrame], policy: disclosure.Disclosure
         if df is None:
             continue
         for column in spec.count_columns:
+            if column not in df.columns:
+                continue
             done = covered.get((name, column), pd.Series(False, index=df.index))
             loose = df[~done & disclosure.is_small(df[column], policy)]
             if not loose.empty:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from . import boundaries, funding, geography, partnerships, reference
+from . import boundaries, disclosure, funding, geography, partnerships, reference
 from .exceptions import InputValidationError
 from .paths import Paths, project_paths
 from .schemas import FIRST_MONTH, LAST_MONTH, TABLES, TableSpec
@@ -301,6 +301,27 @@ def _cross_checks(frames: dict[str, pd.DataFrame], paths: Paths, problems: list[
                     )
 
 
+def _check_policy_file(paths: Paths, problems: list[str]) -> None:
+    """The suppression threshold file: readable, sensible, and the one this program is using."""
+    path = paths.root / disclosure.POLICY_FILE
+    name = Path(disclosure.POLICY_FILE).name
+    if not path.exists():
+        if disclosure.DEFAULT_POLICY != disclosure.DisclosurePolicy():
+            problems.append(_problem(name, "-", "-", "file is missing but the running program uses another threshold; restart it"))
+        return
+    try:
+        policy = disclosure.read_policy_file(path)
+    except (TypeError, ValueError) as exc:
+        problems.append(_problem(name, "-", "min_count, max_count", str(exc)))
+        return
+    if policy != disclosure.DEFAULT_POLICY:
+        problems.append(
+            _problem(name, "-", "min_count, max_count",
+                     f"says {policy.describe()} but the running program uses {disclosure.DEFAULT_POLICY.describe()}; "
+                     "run the command again (the threshold is read when the program starts)")
+        )
+
+
 def validate_inputs(
     paths: Paths | None = None, directory: Path | None = None, inquiry_directory: Path | None = None
 ) -> ValidationReport:
@@ -325,6 +346,7 @@ def validate_inputs(
     from . import record  # late: record imports report, which imports this module
 
     report.problems.extend(_problem(*p) for p in record.cross_checks(report.frames))
+    _check_policy_file(paths, report.problems)
     boundary_file = directory / boundaries.FILENAME
     if boundary_file.exists():
         clusters = report.frames.get("clusters")
