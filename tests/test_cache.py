@@ -308,3 +308,64 @@ def test_a_profile_does_not_depend_on_what_its_key_leaves_out(project):
             ]
 
     assert profile(frames) == profile(changed_frames)
+
+
+# ----------------------------------------------------------------------------- the no-change rebuild
+
+
+@pytest.fixture()
+def published(tmp_path) -> Paths:
+    """A project whose published site and manifest match its sources (as after a build)."""
+    root = tmp_path / "published"
+    for folder in ("data/clusters", "notebooks", "book", "_build/sites/site-1", "_build/executed/themes"):
+        (root / folder).mkdir(parents=True)
+    (root / "data/clusters/values.csv").write_text("cluster_code,value\nC01,1\n", encoding="utf-8")
+    shutil.copy(FIXTURES / "cache_city.ipynb", root / "notebooks")
+    (root / "book/intro.md").write_text("# Intro\n", encoding="utf-8")
+    for name in ("_toc.yml", "_config.yml", "pyproject.toml"):
+        (root / name).write_text("# stub\n", encoding="utf-8")
+    (root / "_build/sites/site-1/index.html").write_text("the published site\n", encoding="utf-8")
+    os.symlink("sites/site-1", root / "_build/html")
+    (root / "_build/executed/themes/city.ipynb").write_text("{}", encoding="utf-8")
+    paths = Paths(root)
+    options = {"strict": True}
+    key = cache.build_key(paths, pipeline.BOOK_SOURCES, options=options, environment=cache.environment_digest())
+    cache.write_manifest(paths.build, {"build_key": key, "site": "site-1", "book_sources": pipeline.BOOK_SOURCES,
+                                       "options": options, "jobs": {"themes/city.ipynb": {"key": "k", "status": "executed"}}})
+    return paths
+
+
+def test_a_rebuild_with_nothing_changed_returns_the_published_site_without_validating(published):
+    # the inputs here would not pass validation: an up-to-date answer proves nothing was validated or run
+    result = pipeline.build(published, progress=False)
+    assert result.up_to_date and result.site == published.build / "sites" / "site-1"
+    assert [r.status for r in result.results] == ["cached"]
+    assert cache.unchanged_site(published, {"strict": True}) == result.site
+
+
+@pytest.mark.parametrize("change", ["data", "template", "book", "options", "site gone"])
+def test_any_change_means_a_real_build(published, change):
+    if change == "data":
+        (published.root / "data/clusters/values.csv").write_text("cluster_code,value\nC01,2\n", encoding="utf-8")
+    elif change == "template":
+        (published.notebooks / "cache_city.ipynb").write_text("{}", encoding="utf-8")
+    elif change == "book":
+        (published.root / "book/intro.md").write_text("# Introduction\n", encoding="utf-8")
+    elif change == "site gone":
+        (published.build / "sites/site-1/index.html").unlink()
+    options = {"strict": False} if change == "options" else {"strict": True}
+    assert cache.unchanged_site(published, options) is None
+
+
+def test_cli_build_with_nothing_changed_answers_without_importing_the_pipeline(published):
+    import subprocess
+    import sys
+
+    env = dict(os.environ, CLUSTER_INQUIRY_ROOT=str(published.root))
+    code = ("import sys; from cluster_inquiry.cli import app\n"
+            "try:\n    app(['build', '--quiet'])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "heavy = [m for m in ('cluster_inquiry.pipeline', 'pandas', 'matplotlib') if m in sys.modules]\n"
+            "print('imported:', heavy)")
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "up to date" in proc.stderr and "imported: []" in proc.stdout

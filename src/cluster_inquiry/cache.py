@@ -590,6 +590,21 @@ def prepare_shared_inputs(paths: Paths, frames: Mapping) -> None:
         geography.cluster_boundaries(paths, frames["lsoa_cluster_lookup"])
 
 
+def unchanged_site(paths: Paths, options: Mapping[str, Any], sources: Iterable[str] | None = None) -> Path | None:
+    """The published site if nothing it was built from has changed (else None).
+
+    Cheap on purpose — it hashes files and imports nothing heavy — so that ``cluster-inquiry
+    build`` with nothing to do can answer before importing pandas, matplotlib or the pipeline.
+    ``sources``: the book source paths; by default those recorded in the manifest (a change to the
+    pipeline's list is a change to the package, which the key covers anyway).
+    """
+    manifest = read_manifest(paths.build)
+    sources = list(sources) if sources is not None else manifest.get("book_sources")
+    if not sources or manifest.get("options") != dict(options):
+        return None
+    return up_to_date(paths, build_key(paths, sources, options=options, environment=environment_digest()))
+
+
 def up_to_date(paths: Paths, key: str) -> Path | None:
     """The published site, if the manifest says it was built from exactly ``key`` and it is intact."""
     manifest = read_manifest(paths.build)
@@ -616,7 +631,8 @@ def manifest_results(paths: Paths) -> list:
     return out
 
 
-def record_build(paths: Paths, results: Iterable, key: str, site: Path, *, seconds: float | None = None) -> Path:
+def record_build(paths: Paths, results: Iterable, key: str, site: Path, *, seconds: float | None = None,
+                 sources: Iterable[str] = (), options: Mapping[str, Any] | None = None) -> Path:
     """Write the manifest of a newly published site and prune the store to what it may need."""
     previous = read_manifest(paths.build)["jobs"]
     jobs = {}
@@ -633,6 +649,7 @@ def record_build(paths: Paths, results: Iterable, key: str, site: Path, *, secon
             # how long the notebook took when it was last executed (kept while it is reused)
             "seconds": round(res.seconds, 2) if res.status == "executed" else before.get("seconds"),
         }
-    path = write_manifest(paths.build, {"build_key": key, "site": site.name, "seconds": seconds, "jobs": jobs})
+    path = write_manifest(paths.build, {"build_key": key, "site": site.name, "seconds": seconds, "jobs": jobs,
+                                        "book_sources": list(sources), "options": dict(options or {})})
     NotebookStore(paths.build).prune(keep={j["key"] for j in jobs.values()})
     return path

@@ -15,12 +15,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from . import pipeline
 from .exceptions import ClusterInquiryError
 from .paths import project_paths
 
-# generate and validation are imported where used: "build" with nothing changed should not pay
-# for the generator's and the contract's imports before it finds it has nothing to do.
+# The pipeline, generator and validation are imported in the commands that use them: "build" with
+# nothing changed answers from the manifest (cache.unchanged_site) before importing any of them.
 
 app = typer.Typer(add_completion=False, help="Build and check the Cluster Inquiry evidence book.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -82,6 +81,18 @@ def build(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
 ) -> None:
     """Validate inputs, execute the notebooks whose inputs changed (papermill) and build the HTML book."""
+    if not force:
+        import time
+
+        from .cache import unchanged_site
+
+        start = time.perf_counter()
+        if unchanged_site(project_paths(), {"strict": True}) is not None:
+            console.print(f"[green]up to date[/]: nothing changed since the published build; _build/html kept "
+                          f"({time.perf_counter() - start:.1f} s)")
+            return
+    from . import pipeline
+
     try:
         result = pipeline.build(workers=jobs, progress=not quiet, timeout=timeout, force=force, scheduler=scheduler)
     except ClusterInquiryError as exc:
@@ -125,7 +136,7 @@ def scan(
 @app.command()
 def run(
     cluster: Optional[str] = typer.Option(None, "--cluster", help="cluster name or code, e.g. 'Temple Newsam'"),
-    theme: Optional[str] = typer.Option(None, "--theme", help=f"theme: {', '.join(pipeline.THEMES)}"),
+    theme: Optional[str] = typer.Option(None, "--theme", help="theme chapter, e.g. performance (a wrong name lists them all)"),
     all_jobs: bool = typer.Option(False, "--all", help="every notebook of the book"),
     force: bool = typer.Option(False, "--force", help="re-execute even if nothing it reads has changed"),
     book: bool = typer.Option(False, "--book", help="then rebuild and publish the book (unchanged notebooks are reused)"),
@@ -136,6 +147,8 @@ def run(
     if not cluster and not theme and not all_jobs:
         console.print("give --cluster NAME, --theme NAME or --all")
         raise typer.Exit(2)
+    from . import pipeline
+
     try:
         results = pipeline.run(cluster=cluster, theme=theme, all_jobs=all_jobs, force=force, workers=jobs, scheduler=scheduler)
     except ClusterInquiryError as exc:

@@ -243,7 +243,8 @@ def build(
     """
     start = time.perf_counter()
     paths = paths or project_paths()
-    build_key = cache.build_key(paths, BOOK_SOURCES, options={"strict": strict}, environment=cache.environment_digest())
+    options = {"strict": strict}
+    build_key = cache.build_key(paths, BOOK_SOURCES, options=options, environment=cache.environment_digest())
     if not force:
         site = cache.up_to_date(paths, build_key)
         if site is not None:
@@ -271,7 +272,8 @@ def build(
         if final.exists():
             shutil.rmtree(final)
         shutil.move(str(executed), final)
-        cache.record_build(paths, results, build_key, site, seconds=round(time.perf_counter() - start, 1))
+        cache.record_build(paths, results, build_key, site, seconds=round(time.perf_counter() - start, 1),
+                           sources=BOOK_SOURCES, options=options)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return BuildResult(site, results, time.perf_counter() - start)
