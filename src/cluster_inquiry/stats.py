@@ -94,7 +94,7 @@ Notes on the oracles and on deviations from the sources
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -370,6 +370,26 @@ def _exact(o: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     return lower, upper
 
 
+def _phe_switch(o: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """PHE's switch rule: exact limits where O < ``EXACT_BELOW``, Byar's from there on."""
+    bl, bu = _byar(o, level)
+    el, eu = _exact(o, level)
+    small = o < EXACT_BELOW
+    return np.where(small, el, bl), np.where(small, eu, bu)
+
+
+def _count_interval(
+    o, level: float, name: str, limits: Callable[[np.ndarray, float], tuple[np.ndarray, np.ndarray]]
+):
+    """Check the counts ``o``, apply ``limits`` (one of the functions above) and give the limits
+    back in the form ``o`` came in; ``name`` is the public function named in errors."""
+    shape = _Shape(o)
+    oa = _to_float_array(o)
+    _check_counts(oa, name)
+    lower, upper = limits(oa, level)
+    return shape.numbers(lower), shape.numbers(upper)
+
+
 def byar_ci(o, level: float = 0.95):
     """Byar's approximation to the Poisson confidence interval for a count.
 
@@ -398,11 +418,7 @@ def byar_ci(o, level: float = 0.95):
     --------
     count_ci : applies PHE's switch rule (exact below 10).
     """
-    shape = _Shape(o)
-    oa = _to_float_array(o)
-    _check_counts(oa, "byar_ci")
-    lower, upper = _byar(oa, level)
-    return shape.numbers(lower), shape.numbers(upper)
+    return _count_interval(o, level, "byar_ci", _byar)
 
 
 def exact_poisson_ci(o, level: float = 0.95):
@@ -428,11 +444,7 @@ def exact_poisson_ci(o, level: float = 0.95):
     ValueError
         If any count is negative.
     """
-    shape = _Shape(o)
-    oa = _to_float_array(o)
-    _check_counts(oa, "exact_poisson_ci")
-    lower, upper = _exact(oa, level)
-    return shape.numbers(lower), shape.numbers(upper)
+    return _count_interval(o, level, "exact_poisson_ci", _exact)
 
 
 def count_ci(o, level: float = 0.95):
@@ -457,13 +469,7 @@ def count_ci(o, level: float = 0.95):
     ValueError
         If any count is negative.
     """
-    shape = _Shape(o)
-    oa = _to_float_array(o)
-    _check_counts(oa, "count_ci")
-    bl, bu = _byar(oa, level)
-    el, eu = _exact(oa, level)
-    small = oa < EXACT_BELOW
-    return shape.numbers(np.where(small, el, bl)), shape.numbers(np.where(small, eu, bu))
+    return _count_interval(o, level, "count_ci", _phe_switch)
 
 
 def rate_ci(o, denominator, multiplier: float = 100_000, level: float = 0.95):
@@ -499,12 +505,8 @@ def rate_ci(o, denominator, multiplier: float = 100_000, level: float = 0.95):
         if np.any(da <= 0):
             raise ValueError("rate_ci: denominator must be > 0")
     scale = float(multiplier) / da
-    bl, bu = _byar(oa, level)
-    el, eu = _exact(oa, level)
-    small = oa < EXACT_BELOW
-    lower = np.where(small, el, bl) * scale
-    upper = np.where(small, eu, bu) * scale
-    return shape.numbers(oa * scale), shape.numbers(lower), shape.numbers(upper)
+    lower, upper = _phe_switch(oa, level)
+    return shape.numbers(oa * scale), shape.numbers(lower * scale), shape.numbers(upper * scale)
 
 
 # --------------------------------------------------------------------------- section 3: benchmark
