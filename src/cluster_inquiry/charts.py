@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from cycler import cycler
 
-from .figures import Figure, Table, mpl_text
+from .figures import Figure, Table, extremes_text, mpl_text
 
 #: seaborn's "colorblind" palette (seaborn 0.13.2), as RGB — without importing seaborn, whose
 #: import (scipy.stats) cost every notebook kernel about a second
@@ -145,8 +145,8 @@ def ranked_bar_chart(
     summary = ", ".join(f"{n} {k.lower()}" for k, n in counts.items())
     alt = (
         f"Bar chart of {x_label} for {len(t)} clusters, {period}, with 95% confidence intervals and the city value "
-        f"{benchmark:,.1f} as a dashed line. Compared with the city: {summary}. Highest: {t.iloc[-1][label]} "
-        f"({t.iloc[-1][value]:,.1f}); lowest: {t.iloc[0][label]} ({t.iloc[0][value]:,.1f}). The data table follows."
+        f"{benchmark:,.1f} as a dashed line. Compared with the city: {summary}. {extremes_text(t, label, value)} "
+        "The data table follows."
     )
     return Figure(fig, title=title, alt_text=alt, units=units, period=period, source=source, status=status, table=data_table)
 

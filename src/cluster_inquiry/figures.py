@@ -45,6 +45,19 @@ def mpl_text(text: object) -> str:
     return str(text).replace("$", r"\$")
 
 
+def extremes_text(ranked: pd.DataFrame, label: str, value: str, *, dp: int = 1, units: str = "",
+                  highest: str = "Highest") -> str:
+    """The alt-text sentence naming the highest and lowest row of ``ranked`` (sorted by ``value``, none missing).
+
+    ``"Highest: A (12.3); lowest: B (4.5)."``, values to ``dp`` decimal places, each followed by
+    ``units`` when given; ``highest`` replaces the opening word (e.g. ``"Highest (2014)"``).
+    """
+    top, bottom = ranked.iloc[-1], ranked.iloc[0]
+    unit = f" {units}" if units else ""
+    return (f"{highest}: {top[label]} ({top[value]:,.{dp}f}{unit}); "
+            f"lowest: {bottom[label]} ({bottom[value]:,.{dp}f}{unit}).")
+
+
 def slug(text: str) -> str:
     """A safe file or anchor name: lower-case ASCII letters, digits and hyphens only."""
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -14,12 +14,20 @@ import pandas as pd
 from matplotlib.patches import Patch
 
 from . import stats
-from .figures import Figure, Table
+from .figures import Figure, Table, extremes_text
 from .geography import GEOMETRY_ATTRIBUTION
 
 CMAP = plt.get_cmap("cividis")
 HATCHES = ["", "..", "//", "xx"]
 NO_DATA = "#ffffff"
+
+
+def finish_map(fig: plt.Figure, ax: plt.Axes, title: str) -> None:
+    """Frame a drawn map: no axes, ``title`` above, the boundaries' attribution in the corner, tight layout."""
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=11)
+    fig.text(0.01, 0.01, GEOMETRY_ATTRIBUTION, fontsize=5)
+    fig.tight_layout()
 
 
 def class_breaks(values: np.ndarray) -> list[float] | None:
@@ -95,10 +103,7 @@ def choropleth(
         ax.annotate(row.cluster_code[1:], (pt.x, pt.y), ha="center", va="center", fontsize=7,
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
     ax.legend(handles=handles, title=f"{units} (quartiles)", loc="lower left", fontsize=7, title_fontsize=8)
-    ax.set_axis_off()
-    ax.set_title(title, fontsize=11)
-    fig.text(0.01, 0.01, GEOMETRY_ATTRIBUTION, fontsize=5)
-    fig.tight_layout()
+    finish_map(fig, ax, title)
     valid = gdf.dropna(subset=[value]).sort_values(value)
     alt = (
         f"Map of Leeds divided into {len(gdf)} {areas}, shaded in four classes by {measure} ({units}, {period}). "
@@ -106,10 +111,7 @@ def choropleth(
     if outlines is not None:
         alt += f"The outlines of the {len(outlines)} clusters are drawn on top and numbered. "
     if not valid.empty:
-        alt += (
-            f"Highest: {valid.iloc[-1][label]} ({valid.iloc[-1][value]:,.1f} {units}); "
-            f"lowest: {valid.iloc[0][label]} ({valid.iloc[0][value]:,.1f} {units}). "
-        )
+        alt += extremes_text(valid, label, value, units=units) + " "
     n_missing = int(np.isnan(v).sum())
     if n_missing:
         alt += f"{n_missing} {'cluster(s)' if key == 'cluster_code' else 'area(s)'} suppressed or without data. "
@@ -141,10 +143,7 @@ def locator_map(
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
     ax.legend(handles=[Patch(facecolor=CMAP(0.85), edgecolor="#d55e00", hatch="//", label=name)],
               loc="lower left", fontsize=7)
-    ax.set_axis_off()
-    ax.set_title(title, fontsize=11)
-    fig.text(0.01, 0.01, GEOMETRY_ATTRIBUTION, fontsize=5)
-    fig.tight_layout()
+    finish_map(fig, ax, title)
     alt = f"Map of Leeds divided into {len(gdf)} numbered clusters, with {name} (number {highlight[1:]}) highlighted"
     if not own.empty:
         city = gdf.geometry.union_all().centroid

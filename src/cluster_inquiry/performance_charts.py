@@ -27,8 +27,9 @@ from matplotlib.patches import Patch, Rectangle
 from PIL import Image
 
 from . import stats
-from .figures import Figure, Table, mpl_text
+from .figures import Figure, Table, extremes_text, mpl_text
 from .geography import GEOMETRY_ATTRIBUTION
+from .maps import finish_map
 
 class CompactFigure(Figure):
     """A :class:`Figure` whose PNG is reduced to a 64-colour palette (about a quarter of the bytes).
@@ -163,10 +164,7 @@ def band_map(
                     bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
     legend_title = ("Quartile band (A best)" if judged else "Quarter of values (no judgement)") + f"\n{units}"
     ax.legend(handles=handles, title=legend_title, loc="lower left", fontsize=7, title_fontsize=7.5, frameon=True)
-    ax.set_axis_off()
-    ax.set_title(mpl_text(title), fontsize=11)
-    fig.text(0.01, 0.01, GEOMETRY_ATTRIBUTION, fontsize=5)
-    fig.tight_layout()
+    finish_map(fig, ax, mpl_text(title))
     valid = data.dropna(subset=["value"]).sort_values("value")
     scale = ("the book's shared band scale: A (best quarter, lightest, no hatch) to D (worst quarter, darkest, "
              "cross-hatched)" if judged else
@@ -178,9 +176,7 @@ def band_map(
     if n_hidden:
         alt += f"Clusters whose value is not shown (c), drawn white: {n_hidden}. "
     if not valid.empty:
-        top, bottom = valid.iloc[-1], valid.iloc[0]
-        alt += (f"Highest: {top['name']} ({top['value']:,.{dp}f}); lowest: {bottom['name']} "
-                f"({bottom['value']:,.{dp}f}). ")
+        alt += extremes_text(valid, "name", "value", dp=dp) + " "
     alt += "Every value and class is in the table that follows the map."
     return CompactFigure(fig, title=title, alt_text=alt, units=units, period=period,
                   source=f"{source}. {GEOMETRY_ATTRIBUTION}", status=status, table=table)
@@ -239,8 +235,7 @@ def ranked_bars(
            f"{benchmark:,.{dp}f} as a dashed line. Clusters not drawn because their value is not shown (c): {hidden}. "
            f"Compared with the city: {summary}. ")
     if not t.empty:
-        alt += (f"Highest: {t.iloc[-1][label]} ({t.iloc[-1][value]:,.{dp}f}); lowest: {t.iloc[0][label]} "
-                f"({t.iloc[0][value]:,.{dp}f}). ")
+        alt += extremes_text(t, label, value, dp=dp) + " "
     alt += "The data table follows."
     return CompactFigure(fig, title=title, alt_text=alt, units=units, period=period, source=source, status=status, table=table)
 
@@ -455,8 +450,6 @@ def dumbbell(
                 + ", ".join(f"{k}: {n}" for k, n in moved.value_counts().items()) + ". ")
     ranked = t.dropna(subset=[key])
     if not ranked.empty:
-        top, bottom = ranked.iloc[-1], ranked.iloc[0]
-        alt += (f"Highest ({after_label if sort_by == 'after' else before_label}): {top[label]} ({top[key]:,.1f}); "
-                f"lowest: {bottom[label]} ({bottom[key]:,.1f}). ")
+        alt += extremes_text(ranked, label, key, highest=f"Highest ({after_label if sort_by == 'after' else before_label})") + " "
     alt += "The data table follows."
     return CompactFigure(fig, title=title, alt_text=alt, units=units, period=period, source=source, status=status, table=table)
