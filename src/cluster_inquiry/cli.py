@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .exceptions import ClusterInquiryError
-from .paths import project_paths
+from .paths import Paths, project_paths
 
 # The pipeline, generator and validation are imported in the commands that use them: "build" with
 # nothing changed answers from the manifest (cache.unchanged_site) before importing any of them.
@@ -29,6 +29,15 @@ def _fail(exc: ClusterInquiryError) -> None:
     # the message can quote input cells: print it literally (a "[/red]" in a cell is text, not markup)
     console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
+
+
+def _built_site(site: Optional[Path], paths: Paths) -> Path:
+    """The built site to check (default _build/html); exit with status 2 when it has not been built."""
+    site = site or paths.build / "html"
+    if not (site / "index.html").exists():
+        console.print(f"no built site at {site}; run cluster-inquiry build first", highlight=False)
+        raise typer.Exit(2)
+    return site
 
 
 def _summary(results) -> None:
@@ -191,10 +200,7 @@ def check_links(
     from . import linkcheck
 
     paths = project_paths()
-    site = site or paths.build / "html"
-    if not (site / "index.html").exists():
-        console.print(f"no built site at {site}; run cluster-inquiry build first", highlight=False)
-        raise typer.Exit(2)
+    site = _built_site(site, paths)
     report = linkcheck.check_site(site)
     target = linkcheck.write_report(report, paths.build / "artifacts" / "link-check.txt")
     for line in report.broken:
@@ -216,10 +222,7 @@ def audit(
     from . import browser
 
     paths = project_paths()
-    site = site or paths.build / "html"
-    if not (site / "index.html").exists():
-        console.print(f"no built site at {site}; run cluster-inquiry build first", highlight=False)
-        raise typer.Exit(2)
+    site = _built_site(site, paths)
     try:
         result = browser.audit_site(site, screenshots=paths.build / "artifacts" / "screenshots")
     except ClusterInquiryError as exc:
