@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from . import charts, disclosure, geography, maps
-from .figures import Figure, Table, status_badge
+from .figures import Figure, Table, sources_table, status_badge
 from .report import HTML, POLICY, Context, _fmt
 
 SOURCE_IMD = (
@@ -317,13 +317,12 @@ def demographics_table(ctx: Context) -> Table:
 def imd_map(ctx: Context) -> Figure:
     ev = evidence(ctx)
     values = ev.imd[["cluster_code", "cluster_name", "imd_score_child"]]
-    small = pd.DataFrame(
+    small = maps.map_data(
+        values,
         {
-            "Map label": values["cluster_code"].str[1:],
-            "Cluster": values["cluster_name"],
             "IMD 2015 average score (children)": values["imd_score_child"].map(lambda v: f"{v:.1f}"),
             "Rank in Leeds": ev.imd["leeds_rank"].astype(str),
-        }
+        },
     )
     table = Table(small, title="Map data: IMD 2015 average score by cluster", source=SOURCE_IMD, status="real")
     return maps.choropleth(
@@ -382,13 +381,7 @@ def demographics_chart(ctx: Context) -> Figure:
 def low_income_map(ctx: Context) -> Figure:
     ev = evidence(ctx)
     values = ev.demo[["cluster_code", "cluster_name", "low_income_pct"]]
-    small = pd.DataFrame(
-        {
-            "Map label": values["cluster_code"].str[1:],
-            "Cluster": values["cluster_name"],
-            "Children in low-income families (%)": values["low_income_pct"].map(_fmt),
-        }
-    )
+    small = maps.map_data(values, {"Children in low-income families (%)": values["low_income_pct"].map(_fmt)})
     table = Table(small, title="Map data: children in low-income families by cluster (illustrative)",
                   source=SOURCE_DEMOGRAPHICS, status="illustrative")
     return maps.choropleth(
@@ -408,11 +401,5 @@ def sources() -> HTML:
         ("Cluster boundaries (groups of whole LSOAs)", "illustrative", "this project, from 2013 wards"),
         ("BME and EAL pupils, children in low-income families", "illustrative", "this project's generator, modelled on IMD 2015"),
     ]
-    body = "".join(
-        f"<tr><td>{html.escape(a)}</td><td>{status_badge(s)}</td><td>{html.escape(src)}</td></tr>" for a, s, src in rows
-    )
-    return HTML(
-        "<table class='ci-table'><caption>Data sources on this page</caption><thead><tr><th scope='col'>Data</th>"
-        f"<th scope='col'>Status</th><th scope='col'>Source</th></tr></thead><tbody>{body}</tbody></table>"
-    )
+    return HTML(sources_table(rows))
 

@@ -270,3 +270,15 @@ class Figure:
 def status_badge(status: str) -> str:
     """A text label (never colour alone) saying whether numbers are real or illustrative."""
     return f"<span class='ci-badge ci-badge-{status}'>{html.escape(STATUS_LABEL[status])}</span>"
+
+
+def sources_table(rows: list[tuple[str, str, str]], caption: str = "Data sources on this page") -> str:
+    """A page's data sources as an HTML table of (data, status, source) rows: every part escaped,
+    each status as its :func:`status_badge`."""
+    body = "".join(
+        f"<tr><td>{html.escape(a)}</td><td>{status_badge(s)}</td><td>{html.escape(src)}</td></tr>" for a, s, src in rows
+    )
+    return (
+        f"<table class='ci-table'><caption>{html.escape(caption)}</caption><thead><tr><th scope='col'>Data</th>"
+        f"<th scope='col'>Status</th><th scope='col'>Source</th></tr></thead><tbody>{body}</tbody></table>"
+    )

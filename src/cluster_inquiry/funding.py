@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts
-from .figures import Figure, Table, status_badge
+from .figures import Figure, Table, sources_table, status_badge
 
 #: the annual Schools Forum top-slice for clusters (sourced_facts.csv F02)
 TOP_SLICE_GBP = 5_200_000
@@ -420,10 +420,4 @@ def sources():
          "this project: documented formula applied to real populations and IMD 2015 on illustrative cluster boundaries"),
         ("Cluster spend by category", "illustrative", "this project's generator"),
     ]
-    body = "".join(
-        f"<tr><td>{html.escape(a)}</td><td>{status_badge(s)}</td><td>{html.escape(src)}</td></tr>" for a, s, src in rows
-    )
-    return HTML(
-        "<table class='ci-table'><caption>Funding data sources</caption><thead><tr><th scope='col'>Data</th>"
-        f"<th scope='col'>Status</th><th scope='col'>Source</th></tr></thead><tbody>{body}</tbody></table>"
-    )
+    return HTML(sources_table(rows, caption="Funding data sources"))

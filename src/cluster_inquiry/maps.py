@@ -22,6 +22,12 @@ HATCHES = ["", "..", "//", "xx"]
 NO_DATA = "#ffffff"
 
 
+def map_data(values: pd.DataFrame, columns: dict[str, pd.Series]) -> pd.DataFrame:
+    """The frame of a cluster map's table: the label printed on the map (the cluster number), the
+    cluster's name, then ``columns`` (heading → values), one row per row of ``values``."""
+    return pd.DataFrame({"Map label": values["cluster_code"].str[1:], "Cluster": values["cluster_name"], **columns})
+
+
 def finish_map(fig: plt.Figure, ax: plt.Axes, title: str) -> None:
     """Frame a drawn map: no axes, ``title`` above, the boundaries' attribution in the corner, tight layout."""
     ax.set_axis_off()

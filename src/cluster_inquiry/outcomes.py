@@ -30,7 +30,7 @@ from scipy import stats as sps
 
 from . import charts, disclosure, funding, geography, maps
 from .context import aggregate_imd
-from .figures import Figure, Table, status_badge
+from .figures import Figure, Table, sources_table, status_badge
 from .report import HTML, POLICY, SOURCE_ILLUSTRATIVE, Context, tracker_mask
 
 START, END = "2013-03", "2014-03"
@@ -411,13 +411,7 @@ def spend_deprivation_scatter(ctx: Context) -> Figure:
 def spend_map(ctx: Context) -> Figure:
     ev = evidence(ctx)
     values = ev.numeric[["cluster_code", "cluster_name", "spend_per_child_gbp"]]
-    small = pd.DataFrame(
-        {
-            "Map label": values["cluster_code"].str[1:],
-            "Cluster": values["cluster_name"],
-            "Spend per child 0–19 (£ a year)": values["spend_per_child_gbp"].map(funding.per_child),
-        }
-    )
+    small = maps.map_data(values, {"Spend per child 0–19 (£ a year)": values["spend_per_child_gbp"].map(funding.per_child)})
     table = Table(small, title="Map data: spend per child by cluster", source=funding.SOURCE_FUNDING, status="illustrative")
     return maps.choropleth(
         ctx.boundaries, values, value="spend_per_child_gbp", label="cluster_name",
@@ -436,11 +430,5 @@ def sources() -> HTML:
          "this project's generator (city totals of looked-after children at 31 March match DfE)"),
         ("IMD 2015 and mid-2012 populations", "real", "DCLG English Indices of Deprivation 2015 (OGL v3)"),
     ]
-    body = "".join(
-        f"<tr><td>{html.escape(a)}</td><td>{status_badge(s)}</td><td>{html.escape(src)}</td></tr>" for a, s, src in rows
-    )
-    return HTML(
-        "<table class='ci-table'><caption>Data sources on this page</caption><thead><tr><th scope='col'>Data</th>"
-        f"<th scope='col'>Status</th><th scope='col'>Source</th></tr></thead><tbody>{body}</tbody></table>"
-    )
+    return HTML(sources_table(rows))
 

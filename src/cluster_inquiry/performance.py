@@ -32,7 +32,7 @@ import pandas as pd
 
 from matplotlib.colors import to_hex
 
-from . import comparators, disclosure, indicators, interactive, performance_charts, stats
+from . import comparators, disclosure, indicators, interactive, maps, performance_charts, stats
 from .figures import Figure, Table, status_badge
 from .indicators import INDICATORS
 from .report import HTML, POLICY, SOURCE_ILLUSTRATIVE, Context, PublishedIndicator, published_indicator, tracker_mask
@@ -430,9 +430,7 @@ def indicator_band_map(ctx: Context, code: str, period: str = PERIOD, highlight:
         classes = n["quartile_band"].astype(object).where(n["quartile_band"].notna(), None)
     else:
         classes = pd.Series(performance_charts.value_quartile(n["value"].to_numpy()), dtype=object)
-    frame = pd.DataFrame({
-        "Map label": n["cluster_code"].str[1:],
-        "Cluster": n["cluster_name"],
+    frame = maps.map_data(n, {
         f"{ind.short} ({ind.unit}), {p}": n["value"].map(lambda v: _fmt(v, dp)),
         ("Quartile band (A best)" if judged else "Quarter (Q1 lowest)") + f", {p}": classes.map(lambda v: v if isinstance(v, str) else "c"),
         f"Compared with city, {p}": n["comparison"].map(comparison_text),

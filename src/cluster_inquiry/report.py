@@ -255,13 +255,7 @@ def indicator_map(ctx: Context, code: str, period: str, highlight: str | None = 
     pub = published_indicator(ctx, code, period)
     ind = pub.indicator
     values = pub.numeric[["cluster_code", "cluster_name", "value"]].reset_index(drop=True)
-    small = pd.DataFrame(
-        {
-            "Map label": values["cluster_code"].str[1:],
-            "Cluster": values["cluster_name"],
-            f"{ind.short} ({ind.unit})": pub.display[f"Value ({ind.unit})"],
-        }
-    )
+    small = maps.map_data(values, {f"{ind.short} ({ind.unit})": pub.display[f"Value ({ind.unit})"]})
     table = Table(small, title=f"Map data: {ind.short}, {PERIOD_LABEL.get(period, period)}",
                   source=SOURCE_ILLUSTRATIVE, status="illustrative", definition=ind.definition)
     return maps.choropleth(
