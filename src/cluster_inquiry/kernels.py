@@ -43,6 +43,17 @@ KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshe
 READY = b"zygote-ready\n"
 
 
+def _recv_line(sock: socket.socket, bufsize: int) -> bytes:
+    """Read from ``sock`` until a newline (kept) or until the other end closes; both sides speak one JSON line."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = sock.recv(bufsize)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 # --------------------------------------------------------------------------- the zygote process
 
 
@@ -135,13 +146,7 @@ def serve(socket_path: str, modules: list[str]) -> None:  # pragma: no cover - a
             continue
         conn, _ = listener.accept()
         try:
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            request = json.loads(data)
+            request = json.loads(_recv_line(conn, 65536))
             request["zygote_cwd"] = zygote_cwd
             pid = os.fork()
             if pid == 0:
@@ -285,12 +290,7 @@ def fork_kernel(socket_path: str, argv: list[str], cwd: str, env: dict[str, str]
                     raise RuntimeError(f"no kernel zygote is listening at {socket_path}") from None
                 time.sleep(0.05)
         s.sendall(json.dumps({"argv": argv, "cwd": cwd, "env": env}).encode() + b"\n")
-        reply = b""
-        while not reply.endswith(b"\n"):
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            reply += chunk
+        reply = _recv_line(s, 4096)
     answer = json.loads(reply or b"{}")
     if "pid" not in answer:
         raise RuntimeError(f"kernel zygote could not fork: {answer.get('error', 'no reply')}")
