@@ -453,13 +453,22 @@ class SuppressionResult:
         return int(self.mask.to_numpy().sum())
 
 
-def _count_out(value: object) -> object:
-    """A shown count cell: a symbol, or a plain Python number (whole floats become int)."""
+def _symbol_out(value: object) -> str | None:
+    """The symbol a shown cell holds instead of a value: its normalised GSS symbol, ``x`` where
+    the value is missing (None, NaN, pd.NA); None for a value."""
     sym = normalise_symbol(value)
     if sym is not None:
         return sym
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return NOT_AVAILABLE
+    return None
+
+
+def _count_out(value: object) -> object:
+    """A shown count cell: a symbol, or a plain Python number (whole floats become int)."""
+    sym = _symbol_out(value)
+    if sym is not None:
+        return sym
     v = _to_float(value)
     if math.isnan(v):
         raise ValueError(f"not a count or a symbol: {value!r}")
@@ -467,11 +476,9 @@ def _count_out(value: object) -> object:
 
 
 def _other_out(value: object) -> object:
-    sym = normalise_symbol(value)
+    sym = _symbol_out(value)
     if sym is not None:
         return sym
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return NOT_AVAILABLE
     return value.item() if isinstance(value, np.generic) else value
 
 
