@@ -29,12 +29,17 @@ def _count(nullable: bool = False, **kw) -> pa.Column:
     return pa.Column("Int64", pa.Check.ge(0, error="must be a count of 0 or more"), nullable=nullable, **kw)
 
 
-def _code() -> pa.Column:
-    return pa.Column(str, pa.Check.str_matches(CLUSTER_CODE, error="must be a cluster code like C07"))
+def _code(nullable: bool = False) -> pa.Column:
+    return pa.Column(str, pa.Check.str_matches(CLUSTER_CODE, error="must be a cluster code like C07"), nullable=nullable)
+
+
+def _one_of(values: list[str], nullable: bool = False) -> pa.Column:
+    """A text column whose every value is one of ``values`` (the error lists them)."""
+    return pa.Column(str, pa.Check.isin(values, error=f"must be one of {values}"), nullable=nullable)
 
 
 def _status() -> pa.Column:
-    return pa.Column(str, pa.Check.isin(DATA_STATUS, error=f"must be one of {DATA_STATUS}"))
+    return _one_of(DATA_STATUS)
 
 
 def _in_period() -> list[pa.Check]:
@@ -73,8 +78,8 @@ CLUSTERS = TableSpec(
         {
             "cluster_code": _code(),
             "cluster_name": pa.Column(str, pa.Check.str_length(1, 80, error="must be 1–80 characters")),
-            "area": pa.Column(str, pa.Check.isin(AREAS, error=f"must be one of {AREAS}")),
-            "governance": pa.Column(str, pa.Check.isin(GOVERNANCE_FORMS, error=f"must be one of {GOVERNANCE_FORMS}")),
+            "area": _one_of(AREAS),
+            "governance": _one_of(GOVERNANCE_FORMS),
             "chair_role": pa.Column(str, pa.Check.str_length(1, 80, error="must be 1–80 characters")),
             "has_cluster_manager": pa.Column(bool),
             "elected_members": pa.Column("Int64", pa.Check.in_range(0, 2, error="must be 0, 1 or 2")),
@@ -169,7 +174,7 @@ KEY_INDICATORS = TableSpec(
         {
             "cluster_code": _code(),
             "period": pa.Column(str, _in_period()),
-            "indicator_code": pa.Column(str, pa.Check.isin(INDICATOR_CODES, error=f"must be one of {INDICATOR_CODES}")),
+            "indicator_code": _one_of(INDICATOR_CODES),
             "numerator": _count(),
             "denominator": pa.Column("Int64", pa.Check.gt(0, error="must be a positive denominator")),
             "data_status": _status(),
@@ -218,8 +223,8 @@ CLUSTER_REPORTING = TableSpec(
     pa.DataFrameSchema(
         {
             "cluster_code": _code(),
-            "body": pa.Column(str, pa.Check.isin(partnerships.REPORTING_BODIES, error=f"must be one of {partnerships.REPORTING_BODIES}")),
-            "route": pa.Column(str, pa.Check.isin(partnerships.ROUTES, error=f"must be one of {partnerships.ROUTES}")),
+            "body": _one_of(partnerships.REPORTING_BODIES),
+            "route": _one_of(partnerships.ROUTES),
             "reports_due": _count(),
             "reports_made": _count(),
             "data_status": _status(),
@@ -242,13 +247,9 @@ MEETINGS = TableSpec(
     pa.DataFrameSchema(
         {
             "meeting_id": pa.Column(str, pa.Check.str_matches(r"^M\d{4}$", error="must be a meeting id like M0001")),
-            "meeting_type": pa.Column(
-                str, pa.Check.isin(list(partnerships.MEETING_TYPES), error=f"must be one of {list(partnerships.MEETING_TYPES)}")
-            ),
-            "area": pa.Column(str, pa.Check.isin(AREAS, error=f"must be one of {AREAS}"), nullable=True),
-            "cluster_code": pa.Column(
-                str, pa.Check.str_matches(CLUSTER_CODE, error="must be a cluster code like C07"), nullable=True
-            ),
+            "meeting_type": _one_of(list(partnerships.MEETING_TYPES)),
+            "area": _one_of(AREAS, nullable=True),
+            "cluster_code": _code(nullable=True),
             "planned_date": pa.Column(str, _in_year()),
             "held": pa.Column(bool),
             "data_status": _status(),
@@ -271,11 +272,8 @@ PARTNER_ATTENDANCE = TableSpec(
     pa.DataFrameSchema(
         {
             "cluster_code": _code(),
-            "meeting_type": pa.Column(
-                str,
-                pa.Check.isin(partnerships.CLUSTER_MEETING_TYPES, error=f"must be one of {partnerships.CLUSTER_MEETING_TYPES}"),
-            ),
-            "partner_type": pa.Column(str, pa.Check.isin(partnerships.PARTNER_TYPES, error=f"must be one of {partnerships.PARTNER_TYPES}")),
+            "meeting_type": _one_of(partnerships.CLUSTER_MEETING_TYPES),
+            "partner_type": _one_of(partnerships.PARTNER_TYPES),
             "meetings_held": _count(),
             "meetings_attended": _count(),
             "data_status": _status(),
@@ -296,11 +294,9 @@ CLUSTER_SHARING = TableSpec(
     "cluster_sharing",
     pa.DataFrameSchema(
         {
-            "cluster_a": pa.Column(str, pa.Check.str_matches(CLUSTER_CODE, error="must be a cluster code like C07")),
-            "cluster_b": pa.Column(str, pa.Check.str_matches(CLUSTER_CODE, error="must be a cluster code like C07")),
-            "activity": pa.Column(
-                str, pa.Check.isin(partnerships.SHARING_ACTIVITIES, error=f"must be one of {partnerships.SHARING_ACTIVITIES}")
-            ),
+            "cluster_a": _code(),
+            "cluster_b": _code(),
+            "activity": _one_of(partnerships.SHARING_ACTIVITIES),
             "started": pa.Column(
                 str,
                 [
@@ -362,9 +358,7 @@ FUNDING = TableSpec(
     pa.DataFrameSchema(
         {
             "cluster_code": _code(),
-            "financial_year": pa.Column(
-                str, pa.Check.isin(list(funding.FINANCIAL_YEARS), error=f"must be one of {list(funding.FINANCIAL_YEARS)}")
-            ),
+            "financial_year": _one_of(list(funding.FINANCIAL_YEARS)),
             "allocation_base_gbp": _pounds(),
             "allocation_population_gbp": _pounds(),
             "allocation_deprivation_gbp": _pounds(),
@@ -458,11 +452,9 @@ EVIDENCE = TableSpec(
             ),
             "session_id": _session_ref(True),
             "title": _text(120),
-            "kind": pa.Column(str, pa.Check.isin(EVIDENCE_KINDS, error=f"must be one of {EVIDENCE_KINDS}")),
+            "kind": _one_of(EVIDENCE_KINDS),
             "description": _text(),
-            "cluster_code": pa.Column(
-                str, pa.Check.str_matches(CLUSTER_CODE, error="must be a cluster code like C07"), nullable=True
-            ),
+            "cluster_code": _code(nullable=True),
             "source_url": pa.Column(
                 str, pa.Check.str_matches(r"^https?://\S+$", error="must be a web address starting http:// or https://"),
                 nullable=True,
@@ -511,7 +503,7 @@ RECOMMENDATIONS = TableSpec(
             "recommendation": _text(600),
             "owner": _text(120),
             "due_date": pa.Column(str, _real_date(month_allowed=False)),
-            "status": pa.Column(str, pa.Check.isin(RECOMMENDATION_STATUS, error=f"must be one of {RECOMMENDATION_STATUS}")),
+            "status": _one_of(RECOMMENDATION_STATUS),
             "progress": _text(600, nullable=True),
             "evidence_ids": pa.Column(
                 str,
@@ -540,7 +532,7 @@ CASE_STUDY_NOTES = TableSpec(
     pa.DataFrameSchema(
         {
             "cluster_code": _code(),
-            "question": pa.Column(str, pa.Check.isin(list(VISIT_QUESTIONS), error=f"must be one of {list(VISIT_QUESTIONS)}")),
+            "question": _one_of(list(VISIT_QUESTIONS)),
             "answer": _text(1500),
             "data_status": _status(),
         },
