@@ -70,18 +70,20 @@ def test_a_new_threshold_reaches_tables_and_the_leak_scan(tmp_path):
     assert out.splitlines() == ["counts from 1 to 9", "['c', 40, 12]", "[7]"]
 
 
+def _validate_with(tmp_path, monkeypatch, setting: str):
+    """``cluster-inquiry validate`` of the shipped data in a project whose disclosure.toml says ``setting``."""
+    monkeypatch.setenv("CLUSTER_INQUIRY_ROOT", str(_project(tmp_path, setting)))
+    return CliRunner().invoke(cli.app, ["validate", "--data-dir", str(ROOT / "data" / "clusters")])
+
+
 def test_validate_reports_a_broken_setting(tmp_path, monkeypatch):
-    root = _project(tmp_path, "min_count = 1\nmax_count = 'five'\n")
-    monkeypatch.setenv("CLUSTER_INQUIRY_ROOT", str(root))
-    result = CliRunner().invoke(cli.app, ["validate", "--data-dir", str(ROOT / "data" / "clusters")])
+    result = _validate_with(tmp_path, monkeypatch, "min_count = 1\nmax_count = 'five'\n")
     assert result.exit_code == 1
     assert "disclosure.toml:-: min_count, max_count: DisclosurePolicy.max_count must be an int" in result.output
 
 
 def test_validate_reports_a_setting_changed_while_running(tmp_path, monkeypatch):
     """This process started with 1 to 5; a file now saying 1 to 9 must not be half-applied."""
-    root = _project(tmp_path, "min_count = 1\nmax_count = 9\n")
-    monkeypatch.setenv("CLUSTER_INQUIRY_ROOT", str(root))
-    result = CliRunner().invoke(cli.app, ["validate", "--data-dir", str(ROOT / "data" / "clusters")])
+    result = _validate_with(tmp_path, monkeypatch, "min_count = 1\nmax_count = 9\n")
     assert result.exit_code == 1
     assert "says counts from 1 to 9 but the running program uses counts from 1 to 5" in result.output
