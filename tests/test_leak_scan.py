@@ -172,6 +172,28 @@ def test_plotly_newplot_script_is_read_past_earlier_json(tmp_path, facts):
     assert scan(tmp_path / "ok", facts, {"map.html": f"<script>{safe}</script>"}) == []
 
 
+@pytest.mark.parametrize("padding", [0, 5_000, 70_000])
+def test_a_pair_deep_inside_a_large_script_value_is_found(tmp_path, facts, padding):
+    """Script values longer than the decoder's first window (long strings cut at its edge, long
+    arrays) are decoded whole: the leaking row sits after ``padding`` characters of other data."""
+    data = [{"type": "scatter", "text": "x" * padding, "z": list(range(padding // 5)),
+             "customdata": [["Alpha", 40], ["Beta & Co", 3]],
+             "hovertemplate": "%{customdata[0]}: %{customdata[1]} looked-after children"}]
+    script = "var broken = {not: json}; " + f"Plotly.newPlot('m', {json.dumps(data)}, {{}});" + " if (a) { b = [1, 2"
+    findings = scan(tmp_path, facts, {"map.html": f"<script>{script}</script>"})
+    assert findings and "data pairs Beta & Co with 3" in findings[0].message
+
+
+@pytest.mark.parametrize("text, start, expected", [
+    ('a = {"k": [1, 2]}; b', 4, ({"k": [1, 2]}, 17)),
+    ("{not json} [3]", 0, None),
+    ('x ["' + "y" * 10_000 + '"] z', 2, (["y" * 10_000], 10_006)),
+    ('[1, 2, "cut', 0, None),
+])
+def test_decode_at_reads_one_json_value_or_none(text, start, expected):
+    assert leakscan._decode_at(text, start, window=64) == expected
+
+
 def test_map_tooltip_json_is_read(tmp_path, facts):
     geo = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"cluster": "Beta & Co", "tooltip": "Beta & Co: 3 looked-after children"}, "geometry": None}]}

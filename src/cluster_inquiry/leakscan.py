@@ -52,6 +52,7 @@ import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -85,7 +86,18 @@ class Measure:
     sources: tuple[Source, ...]
 
     def matches(self, text: str) -> bool:
-        return bool(re.search(self.pattern, text, re.IGNORECASE))
+        return bool(_compiled(self.pattern).search(text))
+
+
+@lru_cache(maxsize=None)
+def _compiled(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+@lru_cache(maxsize=65_536)
+def measures_named(text: str) -> tuple[str, ...]:
+    """Keys of the measures that ``text`` names (tables repeat the same headers and labels)."""
+    return tuple(m.key for m in MEASURES if m.matches(text))
 
 
 def _ki(code: str, derived: str) -> Source:
@@ -399,7 +411,7 @@ class Scanner:
         for text in texts:
             if not text:
                 continue
-            hits = [m.key for m in MEASURES if m.matches(text)]
+            hits = measures_named(text)
             if len(hits) == 1:
                 return hits[0]
             if hits:  # several measures named (e.g. a chart title): not decidable from this text
@@ -477,7 +489,7 @@ class Scanner:
             if not numbers:
                 continue
             context = text[max(0, hit.start() - 200): end]
-            named = {m.key for m in MEASURES if m.matches(context)}
+            named = set(measures_named(context))
             for fact in facts:
                 raw = str(fact.value)
                 if fact.measure not in named:
@@ -507,7 +519,7 @@ class Scanner:
             elif isinstance(node, str) and len(node) < 2_000:
                 strings.append(node)
         # the measures this document is about: trace names, hover templates, titles, column headers
-        named = {m.key for m in MEASURES if m.matches(" ".join(strings))}
+        named = set(measures_named(" ".join(strings)))
         stack = [obj]
         while stack:
             node = stack.pop()
@@ -591,17 +603,16 @@ class Scanner:
 
     def _scan_script(self, script: str, file: str) -> None:
         """Every JSON value written in a script (e.g. ``Plotly.newPlot(id, [data], {layout})``)."""
-        decoder = json.JSONDecoder()
         pos = 0
         while True:
-            match = re.compile(r"[\[{]").search(script, pos)
+            match = _JSON_START.search(script, pos)
             if match is None:
                 break
-            try:
-                obj, end = decoder.raw_decode(script, match.start())
-            except ValueError:
+            decoded = _decode_at(script, match.start())
+            if decoded is None:
                 pos = match.start() + 1
                 continue
+            obj, end = decoded
             if obj:
                 self.scan_json(obj, file, "script data")
             pos = end
@@ -659,6 +670,31 @@ class Scanner:
                 for cell in row:
                     if len(cell) > 40:  # free text inside a CSV (notes, definitions)
                         self.scan_text(cell, file, "text", page_cluster)
+
+
+_JSON_START = re.compile(r"[\[{]")
+_DECODER = json.JSONDecoder()
+
+
+def _decode_at(text: str, start: int, window: int = 4096) -> tuple[object, int] | None:
+    """The JSON value that starts at ``text[start]`` and where it ends, or None.
+
+    Decodes a window of the text that grows while the value may run past its end, so that a
+    failed attempt costs about the length of what was read, not of the whole text (``json``
+    counts the lines up to an error: quadratic over a 5 MB minified library tried at every
+    bracket). An error is the value's own when the whole text was read, or when it lies well
+    inside the window and is not a string cut off by the window's end.
+    """
+    while True:
+        chunk = text[start: start + window]
+        try:
+            obj, end = _DECODER.raw_decode(chunk)
+            return obj, start + end
+        except json.JSONDecodeError as exc:
+            cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(chunk) - 32
+            if start + window >= len(text) or not cut:
+                return None
+            window *= 4
 
 
 def _clip(text: str, at: int, width: int = 100) -> str:
