@@ -258,3 +258,26 @@ def test_check_site_raises_a_disclosure_error_listing_the_leaks(tmp_path, frames
     (tmp_path / "c02-beta-co.html").write_text(tracker_page(lac_c02="3"), encoding="utf-8")
     with pytest.raises(DisclosureError, match="nothing was published"):
         leakscan.check_site([tmp_path], frames)
+
+
+def test_only_files_identical_to_an_installed_packages_file_are_skipped_as_vendor_assets(tmp_path, facts, monkeypatch):
+    """A file byte for byte as a package ships it is third-party code and is not read; one byte
+    more (a leak appended to a copy of the library) and it is scanned like any other file."""
+    package = tmp_path / "fakevendor"
+    (package / "static").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    library = "/* vendor */ var paths = ['M1 C14 2']; var d = {\"cluster\": \"Beta & Co\", \"looked-after\": 3};\n"
+    (package / "static" / "lib.js").write_text(library)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(leakscan, "VENDOR_PACKAGES", ("fakevendor",))
+    assert scan(tmp_path / "same", facts, {"_static/lib.js": library}) == []
+    changed = library + "var again = {\"cluster\": \"Beta & Co\", \"looked-after children\": 3};\n"
+    assert scan(tmp_path / "changed", facts, {"_static/lib.js": changed})
+
+
+def test_plotly_js_as_shipped_is_a_vendor_asset_and_a_changed_copy_is_not():
+    from plotly.offline import get_plotlyjs
+
+    shipped = get_plotlyjs().encode("utf-8")
+    assert leakscan.is_vendor_asset(shipped)
+    assert not leakscan.is_vendor_asset(shipped + b"\n")

@@ -40,12 +40,15 @@ Checks
 
 Deliberately not read: images' pixels (charts are drawn from suppressed data and carry alt
 text, which is read), fonts, Sphinx's own ``searchindex.js`` (it lists words without context,
-and the pages it indexes are scanned), and third-party static assets that name no cluster.
+and the pages it indexes are scanned), third-party static assets that name no cluster, and
+files byte-identical to one an installed package ships (:func:`is_vendor_asset`: plotly.js,
+the theme's scripts).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import re
@@ -713,6 +716,43 @@ def page_cluster_of(path: Path, facts: Facts) -> str | None:
 
 SKIP_FILES = {"searchindex.js"}
 TEXT_SUFFIXES = {".html", ".htm", ".ipynb", ".csv", ".json", ".js", ".txt", ".md", ".xml", ".svg", ".geojson"}
+#: installed packages whose static files a built site copies unchanged (Sphinx, the theme and its
+#: extensions, plotly.js for the offline maps)
+VENDOR_PACKAGES = ("sphinx", "pydata_sphinx_theme", "sphinx_book_theme", "sphinx_design", "sphinx_togglebutton",
+                   "sphinx_copybutton", "sphinx_thebe", "myst_nb", "plotly")
+
+
+@lru_cache(maxsize=4)
+def _vendor_files(packages: tuple[str, ...]) -> dict[int, list[Path]]:
+    """The text files the ``packages`` ship, by size (a cheap first test before hashing)."""
+    import importlib.util
+
+    by_size: dict[int, list[Path]] = defaultdict(list)
+    for name in packages:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        for f in Path(spec.origin).parent.rglob("*"):
+            if f.suffix.lower() in TEXT_SUFFIXES and f.is_file():
+                by_size[f.stat().st_size].append(f)
+    return by_size
+
+
+@lru_cache(maxsize=256)
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def is_vendor_asset(raw: bytes, packages: tuple[str, ...] | None = None) -> bool:
+    """True when ``raw`` is byte for byte a file that an installed package ships (e.g. plotly.min.js,
+    the theme's fontawesome.js): third-party code, which cannot carry this project's data. Such
+    files are not scanned; their minified SVG paths hold strings like ``C14`` that look like
+    cluster codes, and reading 6 MB of them was a third of the scan."""
+    candidates = _vendor_files(packages or VENDOR_PACKAGES).get(len(raw))
+    if not candidates:
+        return False
+    digest = hashlib.sha256(raw).hexdigest()
+    return any(_digest(f) == digest for f in candidates)
 
 
 @dataclass
@@ -755,7 +795,10 @@ def scan(paths: list[Path], facts: Facts) -> ScanResult:
             continue
         if path.suffix.lower() not in TEXT_SUFFIXES or path.name in SKIP_FILES:
             continue
-        _scan_file(scanner, facts, path, rel, path.read_bytes(), None)
+        raw = path.read_bytes()
+        if is_vendor_asset(raw):
+            continue
+        _scan_file(scanner, facts, path, rel, raw, None)
     scanner.check_recoverability()
     return ScanResult(list(dict.fromkeys(scanner.findings)), scanner.observations, len(files))
 
