@@ -157,9 +157,9 @@ def no_notebooks(monkeypatch):
         raise AssertionError("a notebook was started although the inputs are bad")
 
     monkeypatch.setattr(papermill, "execute_notebook", refuse)
-    monkeypatch.setattr(execute, "execute_jobs", refuse)
-    monkeypatch.setattr(pipeline, "execute_jobs", refuse, raising=False)
-    monkeypatch.setattr(pipeline, "build_html", refuse, raising=False)
+    monkeypatch.setattr(execute, "papermill_execute", refuse)
+    monkeypatch.setattr(pipeline, "run_notebooks", refuse)
+    monkeypatch.setattr(pipeline, "build_html", refuse)
     return calls
 
 

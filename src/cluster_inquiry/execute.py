@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,6 +124,59 @@ def failed_cell(path: Path) -> str | None:
     return f"code cell {n} (`{first[:60]}`)"
 
 
+ENGINE = "cluster-inquiry"
+
+
+def _save_once_engine():
+    """papermill's nbclient engine, writing the output notebook once, when execution ends.
+
+    papermill's own engine rewrites the whole output notebook (figures included, up to 0.8 MB)
+    at every cell's start and end so that a reader can follow progress; nobody reads our
+    notebooks until they finish, and that rewriting was the build's largest cost outside the
+    kernels (about 9 s of a 60 s build on 2 cores). papermill writes the finished notebook (also
+    when a cell raised); this engine writes it when execution stops early (a timeout, a dead
+    kernel), so :func:`failed_cell` can still name the cell.
+    """
+    from papermill.engines import NBClientEngine, NotebookExecutionManager
+    from papermill.iorw import write_ipynb
+
+    class SaveOnceEngine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb, kernel_name, output_path=None, progress_bar=True, log_output=False,
+                             autosave_cell_every=30, **kwargs):
+            nb_man = NotebookExecutionManager(nb, output_path=None, progress_bar=progress_bar, log_output=log_output,
+                                              autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, **kwargs)
+            except BaseException:  # a timeout or a dead kernel: keep what ran, marked, for failed_cell
+                nb_man.notebook_complete()
+                if output_path:
+                    write_ipynb(nb_man.nb, output_path)
+                raise
+            finally:
+                nb_man.cleanup_pbar()
+            nb_man.notebook_complete()
+            return nb_man.nb  # papermill writes it (after recording any cell's error)
+
+    return SaveOnceEngine
+
+
+def papermill_execute(source: Path, output: Path, parameters: dict, *, cell_timeout: int, **kwargs) -> None:
+    """Execute ``source`` into ``output`` with papermill (kernel ``python3``, no progress bar, the
+    output written once: :func:`_save_once_engine`); papermill's exceptions pass through."""
+    import papermill as pm
+    from papermill.engines import papermill_engines
+
+    if ENGINE not in papermill_engines._engines:
+        papermill_engines.register(ENGINE, _save_once_engine())
+    pm.execute_notebook(
+        str(source), str(output), parameters=dict(parameters), kernel_name="python3", progress_bar=False,
+        log_output=False, execution_timeout=cell_timeout, report_mode=False, engine_name=ENGINE,
+        request_save_on_cell_execute=True, **kwargs,
+    )
+
+
 def _inside(out_dir: Path, output: str) -> Path:
     """``out_dir / output``, refusing any path that would land outside ``out_dir``."""
     target = (out_dir / output).resolve()
@@ -134,8 +186,8 @@ def _inside(out_dir: Path, output: str) -> Path:
 
 
 def run_job(job: NotebookJob, templates: Path, out_dir: Path, cwd: Path, timeout: int = DEFAULT_TIMEOUT) -> JobResult:
-    """Execute one job with papermill; raise :class:`NotebookExecutionError` on failure."""
-    import papermill as pm
+    """Execute one job with papermill in this process; raise :class:`NotebookExecutionError` on failure.
+    (Builds run jobs through :mod:`cluster_inquiry.executors`; this is the one-notebook path.)"""
     from papermill.exceptions import PapermillExecutionError
 
     start = time.perf_counter()
@@ -143,17 +195,7 @@ def run_job(job: NotebookJob, templates: Path, out_dir: Path, cwd: Path, timeout
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp.ipynb")
     try:
-        pm.execute_notebook(
-            str(templates / job.template),
-            str(tmp),
-            parameters=dict(job.parameters),
-            kernel_name="python3",
-            cwd=str(cwd),
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=timeout,
-            report_mode=False,
-        )
+        papermill_execute(templates / job.template, tmp, job.parameters, cell_timeout=timeout, cwd=str(cwd))
     except PapermillExecutionError as exc:
         cell = failed_cell(tmp) or f"cell {exc.exec_count}"
         tmp.unlink(missing_ok=True)
@@ -175,49 +217,5 @@ def run_job(job: NotebookJob, templates: Path, out_dir: Path, cwd: Path, timeout
     return JobResult(job, "executed", time.perf_counter() - start)
 
 
-def _worker(args: tuple) -> JobResult:
-    job, templates, out_dir, cwd, timeout = args
-    start = time.perf_counter()
-    try:
-        return run_job(job, templates, out_dir, cwd, timeout)
-    except NotebookExecutionError as exc:
-        return JobResult(job, "failed", time.perf_counter() - start, str(exc))
-
-
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
-
-
-def execute_jobs(
-    jobs: list[NotebookJob],
-    templates: Path,
-    out_dir: Path,
-    cwd: Path,
-    *,
-    workers: int | None = None,
-    timeout: int = DEFAULT_TIMEOUT,
-    progress: bool = True,
-) -> list[JobResult]:
-    """Run jobs over a process pool with a progress bar; return one result per job."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    workers = workers or default_workers()
-    results: list[JobResult] = []
-    with Progress(
-        TextColumn("[bold]Executing notebooks"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.fields[last]}"), disable=not progress, transient=False,
-    ) as bar:
-        task = bar.add_task("run", total=len(jobs), last="")
-        if workers == 1 or len(jobs) <= 1:
-            for job in jobs:
-                results.append(_worker((job, templates, out_dir, cwd, timeout)))
-                bar.update(task, advance=1, last=job.label)
-        else:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                futures = {pool.submit(_worker, (job, templates, out_dir, cwd, timeout)): job for job in jobs}
-                for fut in as_completed(futures):
-                    res = fut.result()
-                    results.append(res)
-                    bar.update(task, advance=1, last=res.job.label)
-    order = {job: i for i, job in enumerate(jobs)}
-    return sorted(results, key=lambda r: order[r.job])

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Protocol
 
 from . import kernels
-from .execute import DEFAULT_TIMEOUT, JobResult, NotebookJob, default_workers, failed_cell, tidy_for_publishing
+from .execute import (DEFAULT_TIMEOUT, JobResult, NotebookJob, default_workers, failed_cell, papermill_execute,
+                      tidy_for_publishing)
 
 #: seconds a whole notebook may run (the per-cell limit is execute.DEFAULT_TIMEOUT)
 DEFAULT_NOTEBOOK_TIMEOUT = 1800
@@ -90,7 +91,6 @@ def check_worker_copy(task: Task, root: str) -> str | None:
 def execute_task(task: Task) -> JobResult:
     """Run one notebook with papermill; return its result (never raises for a notebook failure)."""
     import nbformat
-    import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     job = task.job
@@ -121,11 +121,8 @@ def execute_task(task: Task) -> JobResult:
         error = ""
         timer.start()
         try:
-            pm.execute_notebook(
-                str(source), str(out), parameters=dict(job.parameters), kernel_name="python3",
-                progress_bar=False, log_output=False, execution_timeout=task.cell_timeout, report_mode=False,
-                kernel_manager_class=kernels.kernel_manager_class(launch),
-            )
+            papermill_execute(source, out, job.parameters, cell_timeout=task.cell_timeout,
+                              kernel_manager_class=kernels.kernel_manager_class(launch))
         except PapermillExecutionError as exc:
             cell = failed_cell(out) or f"cell {exc.exec_count}"
             error = f"notebook {job.label} (template {job.template}) failed in {cell}: {exc.ename}: {exc.evalue}"

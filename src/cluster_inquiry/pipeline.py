@@ -30,7 +30,7 @@ import pandas as pd
 from . import cache
 from .exceptions import BookBuildError, NotebookExecutionError, UnknownClusterError
 from . import leakscan
-from .execute import JobResult, NotebookJob, execute_jobs
+from .execute import JobResult, NotebookJob
 from . import downloads
 from .figures import slug
 from . import interactive
