@@ -25,7 +25,7 @@ import networkx as nx
 import pandas as pd
 
 from . import diagrams
-from .figures import Table, status_badge
+from .figures import name_list, Table, status_badge
 from .partnerships import AREA_NAMES, AREA_PARTNERSHIP, DIRECT, SCHOOLS_FORUM, TRUST_BOARD, YEAR_LABEL, sources_block
 from .report import HTML, Context, banner
 
@@ -153,10 +153,7 @@ def governance_findings(frame: pd.DataFrame) -> list[str]:
 
 
 def _names(names: list[str], limit: int = 5) -> str:
-    # "; N more" keeps a count away from the last name: the leak scan reads a number straight
-    # after a cluster's name as a possible count for that cluster
-    shown = ", ".join(names[:limit])
-    return shown + (f"; {len(names) - limit} more" if len(names) > limit else "")
+    return name_list(names, limit)
 
 
 def accountability_findings(ctx: Context) -> HTML:

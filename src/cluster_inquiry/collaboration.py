@@ -19,7 +19,7 @@ from collections import Counter
 import pandas as pd
 
 from . import diagrams
-from .figures import Figure, Table, status_badge
+from .figures import name_list, Figure, Table, status_badge
 from .partnerships import (
     AREA_NAMES,
     CLUSTER_MEETING_TYPES,
@@ -64,10 +64,7 @@ def _pct_text(value: float) -> str:
 
 
 def _names(names: list[str], limit: int = 5) -> str:
-    # "; N more" keeps a count away from the last name: the leak scan reads a number straight
-    # after a cluster's name as a possible count for that cluster
-    shown = ", ".join(names[:limit])
-    return shown + (f"; {len(names) - limit} more" if len(names) > limit else "")
+    return name_list(names, limit)
 
 
 def _cluster_rows(clusters: pd.DataFrame) -> pd.DataFrame:

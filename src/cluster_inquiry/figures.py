@@ -58,6 +58,18 @@ def extremes_text(ranked: pd.DataFrame, label: str, value: str, *, dp: int = 1, 
             f"lowest: {bottom[label]} ({bottom[value]:,.{dp}f}{unit}).")
 
 
+def name_list(names: list[str], limit: int, *, more: str = "; {n} more", empty: str = "") -> str:
+    """Up to ``limit`` names joined by commas, then how many more were left out.
+
+    The default "; N more" keeps the count away from the last name: the leak scan reads a number
+    straight after a cluster's name as a possible count for that cluster.
+    """
+    if not names:
+        return empty
+    shown = ", ".join(names[:limit])
+    return shown + (more.format(n=len(names) - limit) if len(names) > limit else "")
+
+
 def slug(text: str) -> str:
     """A safe file or anchor name: lower-case ASCII letters, digits and hyphens only."""
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts
-from .figures import Figure, Table, sources_table, status_badge
+from .figures import Figure, Table, name_list, sources_table, status_badge
 
 #: the annual Schools Forum top-slice for clusters (sourced_facts.csv F02)
 TOP_SLICE_GBP = 5_200_000
@@ -321,9 +321,7 @@ class FundingEvidence:
 
 
 def _names(names: list[str], limit: int = 4) -> str:
-    if not names:
-        return "none"
-    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+    return name_list(names, limit, more=" and {n} more", empty="none")
 
 
 def funding_evidence(frames: dict[str, pd.DataFrame], lsoa: pd.DataFrame, formula: FundingFormula = FORMULA) -> FundingEvidence:

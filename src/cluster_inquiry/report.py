@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts, disclosure, geography, indicators, maps, snapshot, stats
-from .figures import STATUS_LABEL, Figure, Table, status_badge
+from .figures import STATUS_LABEL, Figure, Table, name_list, status_badge
 from .indicators import INDICATORS
 from .paths import Paths, project_paths
 from .validation import load_inputs
@@ -270,10 +270,7 @@ def indicator_map(ctx: Context, code: str, period: str, highlight: str | None = 
 
 
 def _clusters_list(names: list[str], limit: int = 4) -> str:
-    if not names:
-        return "none"
-    shown = ", ".join(names[:limit])
-    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+    return name_list(names, limit, more=" and {n} more", empty="none")
 
 
 def performance_findings(ctx: Context, period: str = "2013-09", previous: str = "2013-04") -> HTML:
