@@ -92,3 +92,28 @@ def test_dask_local_cluster_runs_the_same_tasks_as_the_local_pool(root):
         text = outputs(res)
         assert "leaked False" in text[0] and "root True" in text[0]
         assert f"mark {mark}" in text[1]
+
+
+def test_after_prepare_execution_running_a_notebook_imports_nothing_more_from_its_packages(root):
+    """Worker threads must not be the first to import jupyter_client & co: two threads importing
+    them at once can meet a partially initialised module (a real build failure, 1 in 3 in a loop).
+    Checked in a fresh interpreter: after ``prepare_execution()``, executing a notebook imports no
+    further module of those packages."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys
+from pathlib import Path
+from cluster_inquiry.execute import EXECUTION_PACKAGES, papermill_execute, prepare_execution
+prepare_execution()
+before = set(sys.modules)
+papermill_execute(Path({str(FIXTURES / "kernel_state.ipynb")!r}), Path({str(root / "out.ipynb")!r}), {{"mark": "x"}}, cell_timeout=60, cwd={str(root)!r})
+late = sorted(m for m in set(sys.modules) - before if m.split(".")[0] in EXECUTION_PACKAGES)
+print("LATE", ",".join(late))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
+                          env={**__import__("os").environ, "CLUSTER_INQUIRY_ROOT": str(root)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    late = next(line for line in proc.stdout.splitlines() if line.startswith("LATE"))
+    assert late == "LATE ", late

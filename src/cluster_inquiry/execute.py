@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,14 +163,40 @@ def _save_once_engine():
     return SaveOnceEngine
 
 
+#: what executing a notebook imports; imported once, by one thread, before notebooks run in threads
+EXECUTION_MODULES = ("nbformat", "jupyter_client", "jupyter_client.manager", "jupyter_client.provisioning", "nbclient",
+                     "papermill", "papermill.engines", "papermill.iorw", "papermill.exceptions",
+                     "ipykernel.kernelspec", "ipykernel.connect", "IPython")
+#: packages whose modules no worker thread may be the first to import (tests/test_executors.py)
+EXECUTION_PACKAGES = ("nbformat", "jupyter_client", "nbclient", "papermill", "ipykernel", "IPython", "zmq")
+_PREPARE_LOCK = threading.Lock()
+
+
+def prepare_execution() -> None:
+    """Import papermill, nbclient and jupyter_client and register our engine, once per process.
+
+    Worker threads that import these for the first time at the same moment can meet a partially
+    initialised module (jupyter_client's modules import each other: "cannot import name
+    'AsyncKernelManager' from partially initialized module"), which failed one build in three
+    in a test loop. Executors call this before starting threads; the lock covers any other caller.
+    """
+    with _PREPARE_LOCK:
+        import importlib
+
+        for name in EXECUTION_MODULES:
+            importlib.import_module(name)
+        from papermill.engines import papermill_engines
+
+        if ENGINE not in papermill_engines._engines:
+            papermill_engines.register(ENGINE, _save_once_engine())
+
+
 def papermill_execute(source: Path, output: Path, parameters: dict, *, cell_timeout: int, **kwargs) -> None:
     """Execute ``source`` into ``output`` with papermill (kernel ``python3``, no progress bar, the
     output written once: :func:`_save_once_engine`); papermill's exceptions pass through."""
+    prepare_execution()
     import papermill as pm
-    from papermill.engines import papermill_engines
 
-    if ENGINE not in papermill_engines._engines:
-        papermill_engines.register(ENGINE, _save_once_engine())
     pm.execute_notebook(
         str(source), str(output), parameters=dict(parameters), kernel_name="python3", progress_bar=False,
         log_output=False, execution_timeout=cell_timeout, report_mode=False, engine_name=ENGINE,

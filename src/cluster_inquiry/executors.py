@@ -32,7 +32,7 @@ from typing import Protocol
 
 from . import kernels
 from .execute import (DEFAULT_TIMEOUT, JobResult, NotebookJob, default_workers, failed_cell, papermill_execute,
-                      tidy_for_publishing)
+                      prepare_execution, tidy_for_publishing)
 
 #: seconds a whole notebook may run (the per-cell limit is execute.DEFAULT_TIMEOUT)
 DEFAULT_NOTEBOOK_TIMEOUT = 1800
@@ -91,6 +91,8 @@ def check_worker_copy(task: Task, root: str) -> str | None:
 def execute_task(task: Task) -> JobResult:
     """Run one notebook with papermill; return its result (never raises for a notebook failure)."""
     import nbformat
+
+    prepare_execution()
     from papermill.exceptions import PapermillExecutionError
 
     job = task.job
@@ -194,6 +196,7 @@ class LocalExecutor:
         tasks = self._prepare(tasks)
         if not tasks:
             return
+        prepare_execution()  # before any thread imports papermill or jupyter_client
         if self._workers == 1 or len(tasks) == 1:
             for task in tasks:
                 yield execute_task(task)
