@@ -122,7 +122,7 @@ def governance_findings(frame: pd.DataFrame) -> list[str]:
     no_manager = frame.loc[frame["Cluster manager"] == "No", "Cluster"].tolist()
     items.append(
         f"{len(no_manager)} of {n} clusters had <strong>no cluster manager</strong>"
-        + (f" ({html.escape(_names(no_manager))})." if no_manager else ".")
+        + (f" ({html.escape(name_list(no_manager))})." if no_manager else ".")
     )
     members = Counter(int(v) for v in frame["Elected members"])
     items.append(
@@ -137,7 +137,7 @@ def governance_findings(frame: pd.DataFrame) -> list[str]:
     items.append(
         f"{int(complete.sum())} of {n} clusters made <strong>every report due</strong> in {YEAR_LABEL} to their area "
         f"partnership, the Children's Trust Board and Schools Forum; {len(missing)} missed at least one"
-        + (f" ({html.escape(_names(missing))})." if missing else ".")
+        + (f" ({html.escape(name_list(missing))})." if missing else ".")
     )
     board = parsed[REPORT_COLUMNS[TRUST_BOARD]]
     no_annual = frame.loc[board.map(lambda v: v is not None and v[0] < v[1]), "Cluster"].tolist()
@@ -145,15 +145,11 @@ def governance_findings(frame: pd.DataFrame) -> list[str]:
     items.append(
         f"{direct} clusters report <strong>directly to the Children's Trust Board</strong>; the other {n - direct} report "
         f"through their area partnership. {len(no_annual)} did not make their annual report to the Board"
-        + (f" ({html.escape(_names(no_annual))})." if no_annual else ".")
+        + (f" ({html.escape(name_list(no_annual))})." if no_annual else ".")
     )
     chair, chair_n = Counter(frame["Chair"]).most_common(1)[0]
     items.append(f"The most common chair is a <strong>{html.escape(chair.lower())}</strong> ({chair_n} of {n} clusters).")
     return items
-
-
-def _names(names: list[str], limit: int = 5) -> str:
-    return name_list(names, limit)
 
 
 def accountability_findings(ctx: Context) -> HTML:
@@ -188,7 +184,7 @@ def reporting_summary(rg: diagrams.ReportingGraph) -> str:
         f"{len(rg.clusters)} clusters, grouped by children's-services area, each report to their area partnership "
         f"({'; '.join(parts)} clusters), and each area partnership reports to the Children's Trust Board; "
         f"{reach} of {len(rg.clusters)} clusters have a reporting line to the Board. "
-        f"{len(direct)} clusters also report directly to the Board (dashed lines): {_names(direct, 12)}. "
+        f"{len(direct)} clusters also report directly to the Board (dashed lines): {name_list(direct, 12)}. "
         f"Schools Forum funds and receives returns from {len(funded)} clusters (dotted lines). "
         f"Marker shapes show the governance form: {form_text}."
     )

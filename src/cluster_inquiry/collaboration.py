@@ -63,10 +63,6 @@ def _pct_text(value: float) -> str:
     return "x" if pd.isna(value) else f"{value:.0f}"
 
 
-def _names(names: list[str], limit: int = 5) -> str:
-    return name_list(names, limit)
-
-
 def _cluster_rows(clusters: pd.DataFrame) -> pd.DataFrame:
     return clusters.sort_values(["area", "cluster_code"]).reset_index(drop=True)
 
@@ -221,7 +217,7 @@ def gap_counts(frame: pd.DataFrame, threshold: float = DEFAULT_THRESHOLD) -> pd.
     rows = []
     for partner in PARTNER_TYPES:
         below = frame.loc[values[partner] < threshold, "Cluster"].tolist()
-        rows.append({"Partner type": partner, "Clusters below threshold": len(below), "Clusters": _names(below, 30) or "none"})
+        rows.append({"Partner type": partner, "Clusters below threshold": len(below), "Clusters": name_list(below, 30) or "none"})
     out = pd.DataFrame(rows)
     return out.sort_values(["Clusters below threshold", "Partner type"], ascending=[False, True], kind="stable").reset_index(drop=True)
 
@@ -339,11 +335,11 @@ def sharing_findings(frame: pd.DataFrame, clusters: pd.DataFrame) -> list[str]:
     if degree:
         top = max(degree.values())
         most = sorted(lab for lab, d in degree.items() if d == top)
-        items.append(f"The most connected, each with joint work with {top} other clusters: {html.escape(_names(most))}.")
+        items.append(f"The most connected, each with joint work with {top} other clusters: {html.escape(name_list(most))}.")
     if isolated:
         items.append(
             f"{len(isolated)} of {n} clusters record <strong>no joint work</strong> with another cluster "
-            f"({html.escape(_names(isolated))})."
+            f"({html.escape(name_list(isolated))})."
         )
     else:
         items.append(f"Every one of the {n} clusters records joint work with at least one other cluster.")
@@ -357,11 +353,11 @@ def sharing_network(ctx: Context) -> Figure:
     isolated = [f"{n} {g.nodes[n]['name']}" for d, n in degrees if d == 0]
     cross = sum(1 for u, v in g.edges if g.nodes[u]["area"] != g.nodes[v]["area"])
     most = max((d for d, _ in degrees), default=0)
-    top = f"{most} links each: " + _names([f"{n} {g.nodes[n]['name']}" for d, n in degrees if d == most], 6) if most else ""
+    top = f"{most} links each: " + name_list([f"{n} {g.nodes[n]['name']}" for d, n in degrees if d == most], 6) if most else ""
     alt = (
         f"Network diagram: the {g.number_of_nodes()} clusters on a circle in area order (marker shape shows the area), "
         f"with a line between each of the {g.number_of_edges()} pairs that record joint work; {cross} lines cross an area "
-        f"boundary (dashed). Most links ({top or 'none'}). No links: {_names(isolated, 10) or 'none'}. "
+        f"boundary (dashed). Most links ({top or 'none'}). No links: {name_list(isolated, 10) or 'none'}. "
         "Line thickness shows the number of joint activities; the table of links follows."
     )
     return diagrams.sharing_network(

@@ -178,7 +178,8 @@ def prepare_execution() -> None:
     Worker threads that import these for the first time at the same moment can meet a partially
     initialised module (jupyter_client's modules import each other: "cannot import name
     'AsyncKernelManager' from partially initialized module"), which failed one build in three
-    in a test loop. Executors call this before starting threads; the lock covers any other caller.
+    in a test loop. Every entry point that may run in a thread calls this first (``execute_task``,
+    :func:`papermill_execute`); under the lock, the first caller imports while the others wait.
     """
     with _PREPARE_LOCK:
         import importlib

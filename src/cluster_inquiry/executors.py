@@ -196,7 +196,6 @@ class LocalExecutor:
         tasks = self._prepare(tasks)
         if not tasks:
             return
-        prepare_execution()  # before any thread imports papermill or jupyter_client
         if self._workers == 1 or len(tasks) == 1:
             for task in tasks:
                 yield execute_task(task)

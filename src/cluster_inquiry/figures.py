@@ -58,7 +58,7 @@ def extremes_text(ranked: pd.DataFrame, label: str, value: str, *, dp: int = 1, 
             f"lowest: {bottom[label]} ({bottom[value]:,.{dp}f}{unit}).")
 
 
-def name_list(names: list[str], limit: int, *, more: str = "; {n} more", empty: str = "") -> str:
+def name_list(names: list[str], limit: int = 5, *, more: str = "; {n} more", empty: str = "") -> str:
     """Up to ``limit`` names joined by commas, then how many more were left out.
 
     The default "; N more" keeps the count away from the last name: the leak scan reads a number
