@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import generate_partnerships, geography, reference
+from . import generate_partnerships, geography, indicators, reference
 from .paths import Paths, project_paths
 
 SEED = 20131114  # the date of the inquiry's first session
 MONTHS = pd.period_range("2012-04", "2014-03", freq="M")
-KEY_PERIODS = ("2013-04", "2013-09")
+KEY_PERIODS = ("2012-09", "2013-04", "2013-09")  # 2012-09: the like period for 2013-09
 CITY_NEET_RATE = 0.060  # "Leeds 6.0%" (sourced_facts.csv F11)
 CITY_ATTENDANCE = 94.9  # illustrative city attendance %, close to Leeds's published 2012/13 level
 CITY_PERSISTENT_ABSENCE = 0.055
@@ -235,11 +235,16 @@ def key_indicators_from(tracker: pd.DataFrame, population: pd.DataFrame, rng: np
     pop = population.set_index("cluster_code")
     for period in KEY_PERIODS:
         month = tracker[tracker["month"] == period].set_index("cluster_code")
-        ytd = tracker[(tracker["month"] <= period) & tracker["attendance_pct"].notna()]
-        start = "2012-09" if period < "2013-09" else "2013-09"
-        ytd = ytd[ytd["month"] >= start].groupby("cluster_code")
-        att = ytd["attendance_pct"].mean()
+        # academic year to date (1 September to the end of the month), each month weighted by
+        # its possible sessions (indicators.SCHOOL_DAYS): the one definition the pages use
+        months = indicators.year_to_date_months(period)
+        ytd = tracker[tracker["month"].isin(months) & tracker["attendance_pct"].notna()].copy()
+        ytd["sessions"] = ytd["month"].map(lambda m: indicators.SCHOOL_DAYS[int(m[5:])]) * ytd["pupils_on_roll"]
+        ytd["attended"] = ytd["attendance_pct"] * ytd["sessions"]
+        ytd = ytd.groupby("cluster_code")
+        att = ytd["attended"].sum() / ytd["sessions"].sum()
         pa = ytd["persistent_absentees"].mean()
+        possible = indicators.possible_sessions_per_pupil(period)
         for code in sorted(month.index):
             r = month.loc[code]
             p = pop.loc[code]
@@ -248,7 +253,7 @@ def key_indicators_from(tracker: pd.DataFrame, population: pd.DataFrame, rng: np
                 (code, period, "LAC_RATE", int(r["lac_count"]), int(p["pop_0_17"])),
                 (code, period, "CPP_RATE", int(r["cpp_count"]), int(p["pop_0_17"])),
                 (code, period, "NEET_PCT", int(r["neet_count"]), int(r["neet_cohort"])),
-                (code, period, "ATTEND_PCT", round(att[code] / 100 * pupils * 190 * 2), pupils * 190 * 2),
+                (code, period, "ATTEND_PCT", round(att[code] / 100 * pupils * possible), pupils * possible),
                 (code, period, "PA_PCT", int(round(pa[code])), pupils),
             ]
     out = pd.DataFrame(rows, columns=["cluster_code", "period", "indicator_code", "numerator", "denominator"])

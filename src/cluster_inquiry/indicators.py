@@ -27,6 +27,10 @@ class Indicator:
     definition: str
     numerator_label: str
     denominator_label: str
+    #: decimal places of the published value; ranks, bands and ties use this precision
+    decimals: int = 1
+    #: what period a value "at" month YYYY-MM covers (see :func:`period_covered`)
+    period_rule: str = "month_end"  # month_end | academic_year_to_date | month
 
 
 INDICATORS: dict[str, Indicator] = {
@@ -52,16 +56,18 @@ INDICATORS: dict[str, Indicator] = {
             "NEET young people", "16–18 cohort",
         ),
         Indicator(
-            "ATTEND_PCT", "School attendance (% of sessions attended, year to date)", "Attendance",
+            "ATTEND_PCT", "School attendance (% of sessions attended, academic year to date)", "Attendance",
             "%", 100, "high_is_good", "proportion",
-            "Half-day sessions attended as a percentage of possible sessions, academic year to date.",
-            "sessions attended", "possible sessions",
+            "Half-day sessions attended as a percentage of possible sessions, academic year to date: from 1 September "
+            "to the end of the month named (DfE's convention), with the possible sessions of exactly those months.",
+            "sessions attended", "possible sessions", period_rule="academic_year_to_date",
         ),
         Indicator(
             "PA_PCT", "Persistent absence (% of pupils)", "Persistent absence",
             "%", 100, "low_is_good", "proportion",
-            "Pupils missing 15% or more of possible sessions, as a percentage of pupils on roll (year to date).",
-            "persistently absent pupils", "pupils on roll",
+            "Pupils missing 15% or more of their possible sessions from 1 September to the end of the month named "
+            "(academic year to date), as a percentage of pupils on roll.",
+            "persistently absent pupils", "pupils on roll", period_rule="academic_year_to_date",
         ),
     )
 }
@@ -74,8 +80,113 @@ OBSESSIONS = {
 }
 
 
+# ----------------------------------------------------------------------------- periods: one definition
+
+
+_MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December"]
+
+#: School days per calendar month in the book's school calendar (illustrative: a typical Leeds
+#: year of 190 days, the statutory minimum; no teaching in August). The possible sessions of a
+#: pupil in a month are twice its school days (a morning and an afternoon session).
+SCHOOL_DAYS = {9: 19, 10: 17, 11: 22, 12: 15, 1: 19, 2: 15, 3: 16, 4: 13, 5: 18, 6: 20, 7: 16, 8: 0}
+SESSIONS_PER_DAY = 2
+
+#: Attendance of one month alone: the monthly tracker's figure (Appendix C, the profiles' tracker).
+MONTHLY_ATTENDANCE_LABEL = "School attendance in the month (% of that month's possible sessions)"
+MONTHLY_ATTENDANCE_DEFINITION = (
+    "Half-day sessions attended in the month named, as a percentage of that month's possible sessions (the month "
+    "alone, not the year to date). Not applicable (z) in August."
+)
+
+
+def month_name(period: str) -> str:
+    """``2013-09`` → ``September 2013``."""
+    year, mon = period.split("-")
+    return f"{_MONTH_NAMES[int(mon) - 1]} {year}"
+
+
+def academic_year_start(period: str) -> str:
+    """The September that opens ``period``'s academic year (DfE: the year runs from 1 September)."""
+    year, mon = (int(v) for v in period.split("-"))
+    return f"{year if mon >= 9 else year - 1}-09"
+
+
+def year_to_date_months(period: str) -> list[str]:
+    """The months from 1 September of the academic year to the end of ``period``, in order."""
+    return [str(m) for m in pd.period_range(academic_year_start(period), period, freq="M")]
+
+
+def possible_sessions_per_pupil(period: str) -> int:
+    """Possible sessions per pupil from 1 September to the end of ``period`` (the school calendar)."""
+    return SESSIONS_PER_DAY * sum(SCHOOL_DAYS[int(m[5:])] for m in year_to_date_months(period))
+
+
+def period_covered(code: str, period: str) -> str:
+    """What a value of indicator ``code`` "at" ``period`` covers, in words (the one definition).
+
+    Year-to-date indicators cover 1 September of the academic year to the end of the month
+    (``1 September 2012 to 30 April 2013``); stocks are counted at the end of the month.
+    """
+    ind = INDICATORS[code]
+    end = pd.Period(period, freq="M").end_time
+    if ind.period_rule == "academic_year_to_date":
+        start = pd.Period(academic_year_start(period), freq="M").start_time
+        return (f"academic year to date, 1 {_MONTH_NAMES[start.month - 1]} {start.year} to "
+                f"{end.day} {_MONTH_NAMES[end.month - 1]} {end.year}")
+    return f"at {end.day} {_MONTH_NAMES[end.month - 1]} {end.year}"
+
+
+def like_period(period: str) -> str:
+    """The period a direction of travel compares ``period`` with: the same month a year earlier.
+
+    For a year-to-date figure that is the same months of the previous academic year (September
+    2013 year to date against September 2012 year to date); for a month-end count, the same
+    point of the year, so seasonality cancels in both.
+    """
+    p = pd.Period(period, freq="M") - 12
+    return str(p)
+
+
+def comparison_basis(code: str, previous: str, period: str) -> str:
+    """How two periods are compared, in words; refuses periods that are not alike."""
+    if like_period(period) != previous:
+        raise ValueError(
+            f"direction of travel compares like periods only: {month_name(period)} with {month_name(like_period(period))}, "
+            f"not {month_name(previous)}"
+        )
+    ind = INDICATORS[code]
+    if ind.period_rule == "academic_year_to_date":
+        a, b = year_to_date_months(previous), year_to_date_months(period)
+        months = month_name(a[0]).split()[0] if len(a) == 1 else f"{month_name(a[0]).split()[0]} to {month_name(a[-1]).split()[0]}"
+        return f"the same months a year apart ({months} of each academic year, year to date)"
+    return "the same month a year apart (end of month)"
+
+
+# ----------------------------------------------------------------------------- intervals
+
+
+def select(key_indicators: pd.DataFrame, code: str, period: str) -> pd.DataFrame:
+    """The rows of one indicator in one period; attendance also gets the same period's pupils and
+    persistent absentees (``pupils``, ``persistent``), which its interval needs."""
+    ki = key_indicators
+    sel = ki[(ki["indicator_code"] == code) & (ki["period"] == period)].copy()
+    if code == "ATTEND_PCT":
+        pa = ki[(ki["indicator_code"] == "PA_PCT") & (ki["period"] == period)]
+        pa = pa[["cluster_code", "numerator", "denominator"]].rename(columns={"numerator": "persistent", "denominator": "pupils"})
+        sel = sel.merge(pa, on="cluster_code", how="left", validate="1:1")
+        if sel["pupils"].isna().any():
+            missing = ", ".join(sel.loc[sel["pupils"].isna(), "cluster_code"])
+            raise ValueError(f"key_indicators: ATTEND_PCT {period} needs a PA_PCT row in the same period ({missing})")
+    return sel
+
+
 def add_intervals(df: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
-    """Add value, 95% and 99.8% limits to a frame with ``numerator`` and ``denominator``."""
+    """Add value, 95% and 99.8% limits to a frame with ``numerator`` and ``denominator``.
+
+    Attendance (sessions, clustered within pupils) also needs ``pupils`` and ``persistent``
+    (see :func:`select`) and uses :func:`stats.attendance_ci`; its design effect is ``deff``.
+    """
     out = df.copy()
     num = out["numerator"].astype(float).to_numpy()
     den = out["denominator"].astype(float).to_numpy()
@@ -83,7 +194,14 @@ def add_intervals(df: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
         if indicator.method == "rate":
             value, lo, hi = stats.rate_ci(num, den, indicator.multiplier, level)
         else:
-            lo, hi = stats.wilson_ci(num, den, level)
+            if indicator.code == "ATTEND_PCT":
+                if not {"pupils", "persistent"} <= set(out.columns):
+                    raise ValueError("attendance intervals need pupils and persistent absentees (indicators.select)")
+                lo, hi, deff = stats.attendance_ci(num, den, out["pupils"].astype(float).to_numpy(),
+                                                   out["persistent"].astype(float).to_numpy(), level)
+                out["deff"] = deff
+            else:
+                lo, hi = stats.wilson_ci(num, den, level)
             value = num / den * indicator.multiplier
             lo, hi = np.asarray(lo) * indicator.multiplier, np.asarray(hi) * indicator.multiplier
         out["value"] = np.asarray(value, dtype=float)
@@ -93,26 +211,48 @@ def add_intervals(df: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
 
 
 def city_row(df: pd.DataFrame) -> dict[str, float]:
-    """The city value: the sum of numerators over the sum of denominators."""
-    return {"numerator": float(df["numerator"].sum()), "denominator": float(df["denominator"].sum())}
+    """The city value: the sum of numerators over the sum of denominators (and of pupils and
+    persistent absentees, for attendance)."""
+    out = {"numerator": float(df["numerator"].sum()), "denominator": float(df["denominator"].sum())}
+    for col in ("pupils", "persistent"):
+        if col in df.columns:
+            out[col] = float(df[col].sum())
+    return out
+
+
+def displayed(values, code: str) -> np.ndarray:
+    """Values at the published precision of ``code`` (what the reader sees); NaN stays NaN."""
+    return np.round(np.asarray(values, dtype=float), INDICATORS[code].decimals)
 
 
 def indicator_table(key_indicators: pd.DataFrame, clusters: pd.DataFrame, code: str, period: str) -> pd.DataFrame:
-    """One indicator for every cluster in one period: value, CIs, comparison with city, band, rank."""
+    """One indicator for every cluster in one period: value, CIs, comparison with city, band, rank.
+
+    Comparisons, bands and ranks use the published precision (:func:`displayed`): equal shown
+    values share a rank and a band, and a comparison can be checked from the interval shown.
+    """
     ind = INDICATORS[code]
-    sel = key_indicators[(key_indicators["indicator_code"] == code) & (key_indicators["period"] == period)]
+    sel = select(key_indicators, code, period)
     sel = sel.merge(clusters[["cluster_code", "cluster_name", "area"]], on="cluster_code", validate="1:1")
     table = add_intervals(sel, ind)
     city = city_row(sel)
     city_value = city["numerator"] / city["denominator"] * ind.multiplier
     table["city_value"] = city_value
-    table["comparison"] = [
-        stats.compare_to_benchmark(r.value, r.lower95, r.upper95, city_value, ind.polarity, r.lower998, r.upper998)
-        for r in table.itertuples()
-    ]
-    table["quartile_band"] = stats.quartile_band(table["value"].to_numpy(), ind.polarity) if ind.polarity != "no_judgement" else "-"
-    table["rank"] = stats.rank(table["value"], ind.polarity) if ind.polarity != "no_judgement" else pd.NA
+    # compared at the published precision, so every verdict can be checked from the numbers shown
+    d = {c: displayed(table[c], code) for c in ("value", "lower95", "upper95", "lower998", "upper998")}
+    table["comparison"] = stats.compare_to_benchmark(
+        d["value"], d["lower95"], d["upper95"], displayed(city_value, code), ind.polarity, d["lower998"], d["upper998"]
+    ).tolist()
+    shown = d["value"]
+    table["quartile_band"] = stats.quartile_band(shown, ind.polarity, displayed_cut_points(shown, code)) if ind.polarity != "no_judgement" else "-"
+    table["rank"] = stats.rank(pd.Series(shown, index=table.index), ind.polarity) if ind.polarity != "no_judgement" else pd.NA
     return table.sort_values("cluster_code").reset_index(drop=True)
+
+
+def displayed_cut_points(shown, code: str):
+    """Quartile cut points of the displayed values, themselves at the published precision (or None)."""
+    cuts = stats.quartile_cut_points(shown)
+    return None if cuts is None else displayed(cuts, code)
 
 
 def tracker_series(tracker: pd.DataFrame, clusters: pd.DataFrame) -> pd.DataFrame:

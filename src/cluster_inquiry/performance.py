@@ -12,8 +12,9 @@ Statistics (``shared/reference/methods.md``):
 * each cluster against the city, Fingertips' two-level comparison (Better / Similar / Worse,
   "(99.8%)" when outside the 99.8% interval too);
 * LAIT quartile bands A–D (A best) and ranks (1 best) among the published clusters;
-* direction of travel April → September 2013: Fingertips' interval non-overlap rule
-  (:func:`stats.change_significance`); over the monthly tracker, Fingertips' 5-point trend test
+* direction of travel between like periods only, September 2012 → September 2013 (the same
+  months a year apart: :func:`indicators.comparison_basis`): Fingertips' interval non-overlap
+  rule (:func:`stats.change_significance`), written "(by interval overlap)"; over the monthly tracker, Fingertips' 5-point trend test
   (:func:`stats.trend_marker`, :func:`stats.trend_marker_proportions`).
 
 The improvement rule (:func:`assess`) is documented in ``docs/decisions.md`` and on the page.
@@ -32,13 +33,13 @@ import pandas as pd
 
 from matplotlib.colors import to_hex
 
-from . import comparators, disclosure, indicators, interactive, maps, performance_charts, stats
+from . import comparators, disclosure, indicators, interactive, maps, performance_charts, report, stats
 from .figures import Figure, Table, status_badge
 from .indicators import INDICATORS
 from .report import HTML, POLICY, SOURCE_ILLUSTRATIVE, Context, PublishedIndicator, published_indicator, tracker_mask
 
 PERIOD = "2013-09"
-PREVIOUS = "2013-04"
+PREVIOUS = "2012-09"  # the like period of PERIOD: the same month a year earlier (indicators.like_period)
 #: the three obsessions, in the council's order, and the indicator measuring each
 OBSESSION_CODES = ("LAC_RATE", "ATTEND_PCT", "NEET_PCT")
 KEY_CODES = ("LAC_RATE", "CPP_RATE", "NEET_PCT", "ATTEND_PCT", "PA_PCT")
@@ -66,10 +67,16 @@ TRAVEL_GLYPH = {
 RULE_TEXT = (
     "A cluster is flagged for improvement measures when, in {period}, it is significantly worse than the city "
     "(at 95%) on two or more of the three obsessions, or one of the obsessions got significantly worse since "
-    "{previous} (95% intervals do not overlap) while the cluster is not better than the city on it. A cluster "
+    "{previous}, the same months a year earlier (95% intervals do not overlap), while the cluster is not better "
+    "than the city on it. A cluster "
     "worse than the city on one obsession only, or getting worse while still better than the city, is marked "
     "Watch. Hidden (c) values are not used: such a cluster is assessed on the obsessions that are published."
 )
+
+
+def _covered(code: str, period: str) -> str:
+    """The period a value covers, short form: ``year to date (1 September to 30 September 2013)``."""
+    return indicators.period_covered(code, period).replace("academic year to date", "year to date")
 
 
 def month_label(month: str) -> str:
@@ -79,8 +86,8 @@ def month_label(month: str) -> str:
 
 
 def decimals(code: str) -> int:
-    """Attendance differs between clusters in the first decimal place, so it gets two."""
-    return 2 if code == "ATTEND_PCT" else 1
+    """The published precision of an indicator (the catalogue's, so every page agrees)."""
+    return INDICATORS[code].decimals
 
 
 def _fmt(value: float, dp: int = 1) -> str:
@@ -127,16 +134,21 @@ def _numeric(ctx: Context, code: str, period: str) -> pd.DataFrame:
 
 def city_value(ctx: Context, code: str, period: str) -> dict[str, float]:
     """The city's value and 95%/99.8% limits (sum of cluster numerators over denominators)."""
-    ki = ctx.frames["key_indicators"]
-    sel = ki[(ki["indicator_code"] == code) & (ki["period"] == period)]
+    sel = indicators.select(ctx.frames["key_indicators"], code, period)
     row = pd.DataFrame([indicators.city_row(sel)])
     return indicators.add_intervals(row, INDICATORS[code]).iloc[0].to_dict()
 
 
 def travel(ctx: Context, code: str, previous: str = PREVIOUS, period: str = PERIOD) -> pd.Series:
-    """Direction of travel per cluster (Fingertips CI non-overlap); None where either value is hidden."""
+    """Direction of travel per cluster (Fingertips CI non-overlap); None where either value is hidden.
+
+    Only between like periods (:func:`indicators.comparison_basis` refuses others).
+    """
+    indicators.comparison_basis(code, previous, period)
     a = _numeric(ctx, code, previous)
     b = _numeric(ctx, code, period).reindex(a.index)
+    a, b = (pd.DataFrame({c: indicators.displayed(f[c], code) for c in ("value", "lower95", "upper95")}, index=f.index)
+            for f in (a, b))  # at the published precision: the reader can check the overlap
     out = stats.change_significance(
         a["value"], (a["lower95"], a["upper95"]), b["value"], (b["lower95"], b["upper95"]), INDICATORS[code].polarity
     )
@@ -145,7 +157,9 @@ def travel(ctx: Context, code: str, previous: str = PREVIOUS, period: str = PERI
 
 
 def city_travel(ctx: Context, code: str, previous: str = PREVIOUS, period: str = PERIOD) -> str:
-    a, b = city_value(ctx, code, previous), city_value(ctx, code, period)
+    indicators.comparison_basis(code, previous, period)
+    a, b = ({k: float(indicators.displayed(v, code)) for k, v in city_value(ctx, code, p).items()
+             if k in ("value", "lower95", "upper95")} for p in (previous, period))
     return stats.change_significance(
         a["value"], (a["lower95"], a["upper95"]), b["value"], (b["lower95"], b["upper95"]), INDICATORS[code].polarity
     )
@@ -158,10 +172,17 @@ def comparison_text(label: str | None) -> str:
     return f"{COMPARISON_GLYPH.get(label, '')} {label}".strip()
 
 
+#: what an interval-overlap result is called: the test used is named with the result
+BY_OVERLAP = " (by interval overlap)"
+
+
 def travel_text(label: str | None) -> str:
+    """A direction of travel from :func:`stats.change_significance`: ``→ No significant change (by interval overlap)``."""
     if label is None or (not isinstance(label, str) and pd.isna(label)):
         return disclosure.SUPPRESSED
-    return f"{TRAVEL_GLYPH.get(label, '')} {label}".strip()
+    text = f"{TRAVEL_GLYPH.get(label, '')} {label}".strip()
+    return text + BY_OVERLAP if label in (stats.IMPROVING, stats.WORSENING, stats.NO_SIGNIFICANT_CHANGE,
+                                          stats.INCREASING, stats.DECREASING) else text
 
 
 # ----------------------------------------------------------------------------- improvement rule
@@ -248,7 +269,7 @@ def split_improvement_cell(cell: str) -> tuple[str | None, str | None]:
         return None, None
     comparison, change = cell.split("; ")
     comparison = comparison.split(" ", 1)[1]
-    change = None if change == disclosure.SUPPRESSED else change.split(" ", 1)[1]
+    change = None if change == disclosure.SUPPRESSED else change.split(" ", 1)[1].removesuffix(BY_OVERLAP.lower())
     return comparison, (change[0].upper() + change[1:]) if change else None
 
 
@@ -273,10 +294,11 @@ def improvement_table(ctx: Context, period: str = PERIOD, previous: str = PREVIO
         notes=[
             RULE_TEXT.format(period=p, previous=q),
             "Compared with city (Fingertips): ✓ Better / = Similar / ✗ Worse at 95%; ✓✓ and ✗✗ also at 99.8%.",
-            "Change (Fingertips): ↗ Improving / ↘ Worsening when the two periods' 95% intervals do not overlap; "
-            "→ No significant change otherwise.",
-            "Attendance is measured over hundreds of thousands of sessions, so small gaps are significant: read "
-            "the size of the gap in Appendix B too.",
+            f"Change (Fingertips), {q} to {p}, like periods (the same months a year apart; attendance year to "
+            "date): ↗ Improving / ↘ Worsening when the two periods' 95% intervals do not overlap; → No significant "
+            "change (by interval overlap) otherwise.",
+            "Attendance intervals allow for sessions belonging to pupils (a design effect from persistent absence), "
+            "so they are wider than a count of sessions alone would give.",
         ],
         row_ids=[f"improve-{c}" for c in a["cluster_code"]],
     )
@@ -317,7 +339,7 @@ DASH_WORSE, DASH_BETTER, DASH_HIDDEN = "Clusters worse (or higher)", "Clusters b
 
 
 def city_dashboard(ctx: Context, period: str = PERIOD, previous: str = PREVIOUS) -> Table:
-    """City values of every key indicator, April vs September 2013, with intervals and travel."""
+    """City values of every key indicator, September 2012 vs September 2013 (like periods), with intervals and travel."""
     p, q = month_label(period), month_label(previous)
     rows = []
     for code in KEY_CODES:
@@ -329,6 +351,7 @@ def city_dashboard(ctx: Context, period: str = PERIOD, previous: str = PREVIOUS)
         rows.append({
             "Indicator": ind.short,
             "Unit": ind.unit,
+            "Period covered": _covered(code, period),
             q: _fmt(a["value"], dp),
             f"95% CI, {q}": f"{_fmt(a['lower95'], dp)} to {_fmt(a['upper95'], dp)}",
             p: _fmt(b["value"], dp),
@@ -347,8 +370,10 @@ def city_dashboard(ctx: Context, period: str = PERIOD, previous: str = PREVIOUS)
         definition="City values are the sum of the cluster numerators over the sum of the denominators.",
         period=f"{q} and {p}",
         notes=[
-            "95% CI: Wilson score interval for percentages; Byar's method (exact Poisson below 10) for rates.",
-            "Change: significant when the two 95% intervals do not overlap (Fingertips).",
+            "95% CI: Wilson score interval for percentages (for attendance on the effective number of sessions, "
+            "allowing for sessions belonging to pupils); Byar's method (exact Poisson below 10) for rates.",
+            f"Change: {q} to {p}, like periods (the same months a year apart); significant when the two 95% "
+            "intervals do not overlap (Fingertips), otherwise no significant change (by interval overlap).",
             f"Clusters worse / better / not shown: the number of the 25 clusters significantly worse or better than the "
             f"city in {p} (Fingertips comparison at 95%); for child-protection plans, which carry no judgement, "
             "significantly higher or lower. Not shown (c): clusters whose value is hidden.",
@@ -396,13 +421,17 @@ def cluster_indicator_table(ctx: Context, code: str, period: str = PERIOD, previ
         period=f"{q} and {p}",
         notes=[
             ind.definition,
-            "95% CI: " + ("Wilson score interval." if ind.method == "proportion" else "Byar's method (exact Poisson below 10)."),
+            "95% CI: " + report.interval_words(ind) + ".",
             "Compared with city (Fingertips): the city value against the cluster's 95% and 99.8% intervals.",
             *(["Quartile band A is the best quarter of clusters, D the worst (DfE LAIT); rank 1 is best; both among "
                "the clusters whose value is published."] if ind.polarity != "no_judgement" else
               ["No better/worse judgement is made, so there are no bands or ranks; Higher/Lower say only whether the "
                "rate differs significantly from the city."]),
-            "Change: significant when the two periods' 95% intervals do not overlap (Fingertips).",
+            f"Period covered: {indicators.period_covered(code, previous)} and {indicators.period_covered(code, period)}.",
+            f"Change: {indicators.comparison_basis(code, previous, period)}; significant when the two periods' 95% "
+            "intervals do not overlap (Fingertips), otherwise no significant change (by interval overlap).",
+            *(["Ranks and bands use the value as shown: equal values share a band and a rank, written =7."]
+              if ind.polarity != "no_judgement" else []),
         ],
         row_ids=[f"{code.lower()}-{c}" for c in n.index],
     )
@@ -787,7 +816,8 @@ def safeguarding_table(ctx: Context, period: str = PERIOD, previous: str = PREVI
             "Rates per 10,000 children aged 0–17 (mid-2012), with Byar's 95% and 99.8% intervals (exact below 10).",
             "Child-protection plans carry no judgement: Higher / Lower say only that the cluster differs significantly "
             "from the city.",
-            "Change: significant when the two periods' 95% intervals do not overlap (Fingertips).",
+            f"Change: {q} to {p}, the same month a year apart; significant when the two periods' 95% intervals do "
+            "not overlap (Fingertips), otherwise no significant change (by interval overlap).",
         ],
     )
 
@@ -855,18 +885,18 @@ def key_findings(ctx: Context, period: str = PERIOD, previous: str = PREVIOUS) -
         row = dash.frame[dash.frame["Indicator"] == ind.short].iloc[0]
         worse, better, hidden = row[DASH_WORSE], row[DASH_BETTER], row[DASH_HIDDEN]
         change = row[f"Change, {q} to {p}"].split(" ", 1)[-1].lower()
-        season = (" — September figures are seasonally higher, so see the October-to-October comparison below"
-                  if code == "NEET_PCT" else "")
+        ytd = " (year to date)" if INDICATORS[code].period_rule == "academic_year_to_date" else ""
         items.append(Finding(
-            f"<strong>{esc(ind.short)}</strong>: city {esc(with_unit(row[p], ind.unit))} in {p} "
-            f"({esc(with_unit(row[q], ind.unit))} in {q}; {esc(change)}{season}). Clusters significantly worse than "
+            f"<strong>{esc(ind.short)}</strong>: city {esc(with_unit(row[p], ind.unit))} in {p}{ytd}, against "
+            f"{esc(with_unit(row[q], ind.unit))} in {q}, the same months a year earlier: {esc(change)}. "
+            f"Clusters significantly worse than "
             f"the city: {esc(worse)}; better: {esc(better)}; not shown: {esc(hidden)}.",
             "illustrative"))
     neet = neet_rates_table(ctx).frame.iloc[-1]
     s, e = month_label(NEET_MONTHS[0]), month_label(NEET_MONTHS[1])
     items.append(Finding(
         f"<strong>NEET, year on year</strong>: the city rate was {esc(neet[NEET_MONTHS[0]])}% in {s} and "
-        f"{esc(neet[NEET_MONTHS[1]])}% in {e} ({esc(neet[f'Change, {s} to {e}'].split(' ', 1)[-1].lower())}).",
+        f"{esc(neet[NEET_MONTHS[1]])}% in {e}: {esc(neet[f'Change, {s} to {e}'].split(' ', 1)[-1].lower())}.",
         "illustrative"))
     cla = comparators.cla_table(ctx.paths).frame
     leeds, england = cla[cla["Area"] == "Leeds"].iloc[0], cla[cla["Area"] == "England"].iloc[0]
