@@ -270,3 +270,37 @@ def city_tracker(tracker: pd.DataFrame) -> pd.DataFrame:
     out["attendance_pct"] = weighted / out["pupils_on_roll"]
     out["neet_pct"] = out["neet_count"] / out["neet_cohort"] * 100
     return out.reset_index()
+
+
+def cross_checks(frames: dict[str, pd.DataFrame]) -> list[tuple[str, int | str, str, str]]:
+    """Contract rules for year-to-date attendance in ``key_indicators.csv`` (file, row, column, rule).
+
+    An ``ATTEND_PCT`` row needs the same cluster's ``PA_PCT`` row in the same period (its pupils
+    and persistent absentees give the interval's design effect), and its possible sessions can be
+    at most two per weekday from 1 September of the academic year to the end of the period per
+    pupil on roll: a one-month "year to date" counted over a full year's sessions is refused.
+    """
+    ki = frames.get("key_indicators")
+    if ki is None or not {"indicator_code", "period", "cluster_code", "denominator"} <= set(ki.columns):
+        return []
+    out = []
+    pa = ki[ki["indicator_code"] == "PA_PCT"].set_index(["cluster_code", "period"])["denominator"]
+    pa = pa[~pa.index.duplicated()]
+    for idx, row in ki[ki["indicator_code"] == "ATTEND_PCT"].iterrows():
+        key = (row["cluster_code"], row["period"])
+        try:
+            start = pd.Period(academic_year_start(str(row["period"])), freq="M").start_time
+            end = pd.Period(str(row["period"]), freq="M").end_time
+        except (ValueError, IndexError):
+            continue  # a malformed period is reported by the schema
+        if key not in pa.index:
+            out.append(("key_indicators.csv", idx + 2, "indicator_code",
+                        f"ATTEND_PCT for {key[0]} {key[1]} needs a PA_PCT row (pupils on roll) for the same period"))
+            continue
+        weekdays = int(np.busday_count(start.date(), (end + pd.Timedelta(days=1)).date()))
+        most = SESSIONS_PER_DAY * weekdays * float(pa[key])
+        if float(row["denominator"]) > most:
+            out.append(("key_indicators.csv", idx + 2, "denominator",
+                        f"possible sessions {int(row['denominator']):,} exceed 2 per weekday from 1 {start:%B %Y} to "
+                        f"{end.day} {end:%B %Y} for {int(pa[key]):,} pupils ({int(most):,}): year to date starts 1 September"))
+    return out

@@ -553,7 +553,7 @@ def interactive_map(ctx: Context, periods: tuple[str, ...] = (PERIOD, PREVIOUS))
 
 TRACKER = {
     "LAC_RATE": {"column": "lac_count", "label": "Looked-after children per 10,000 children aged 0–17", "unit": "per 10,000"},
-    "ATTEND_PCT": {"column": None, "label": "School attendance (% of sessions attended)", "unit": "%"},
+    "ATTEND_PCT": {"column": None, "label": indicators.MONTHLY_ATTENDANCE_LABEL, "unit": "%"},
     "NEET_PCT": {"column": "neet_count", "label": "NEET young people (% of the 16–18 cohort)", "unit": "%"},
 }
 
@@ -649,6 +649,8 @@ def tracker_table(ctx: Context, code: str, start: str = TRACKER_START, end: str 
     else:
         notes.append("z = not applicable (August: school holidays). No trend test: the tracker holds the percentage "
                      "only, not the sessions behind it.")
+        notes.append(indicators.MONTHLY_ATTENDANCE_DEFINITION + " The year-to-date figure (Appendix B) is these months "
+                     "from September, each weighted by its possible sessions.")
     city_row = {"Cluster": "Leeds (city)"}
     city_row.update({m: f"{v:.{decimals(code)}f}" if pd.notna(v) else "z" for m, v in s.city.items()})
     if s.counts is not None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
-from . import boundaries, disclosure, funding, geography, partnerships, reference
+from . import boundaries, disclosure, funding, geography, indicators, partnerships, reference
 from .exceptions import InputValidationError
 from .paths import Paths, project_paths
 from .schemas import FIRST_MONTH, LAST_MONTH, TABLES, TableSpec
@@ -268,6 +268,7 @@ def _cross_checks(frames: dict[str, pd.DataFrame], paths: Paths, problems: list[
             problems.append(_problem("lsoa_cluster_lookup.csv", "-", "cluster_code", f"cluster {code} has no LSOAs"))
     problems.extend(_problem(*p) for p in partnerships.cross_checks(frames))
     problems.extend(_problem(*p) for p in funding.cross_checks(frames))
+    problems.extend(_problem(*p) for p in indicators.cross_checks(frames))  # year-to-date attendance
     tracker = frames.get("obsessions_monthly")
     if tracker is not None:
         months = [str(p) for p in pd.period_range(FIRST_MONTH, LAST_MONTH, freq="M")]
