@@ -76,8 +76,9 @@ def test_each_figure_says_what_it_covers(ctx):
     assert "in the month" in c.title and "year to date" not in c.title
     b = performance.cluster_indicator_table(ctx, ATT)
     assert any("academic year to date, 1 September 2013 to 30 September 2013" in n for n in b.notes)
-    summary = report.cluster_indicator_summary(ctx, "C01").frame.set_index("Indicator")
-    assert summary.loc["Attendance", "Period covered"].startswith("year to date, 1 September 2013")
+    summary = report.cluster_indicator_summary(ctx, "C01")
+    assert ("Period covered, attendance: academic year to date, 1 September 2013 to 30 September 2013 (and the same "
+            "months a year earlier).") in summary.notes
 
 
 def test_direction_of_travel_only_between_like_periods(ctx):

@@ -75,8 +75,13 @@ RULE_TEXT = (
 
 
 def _covered(code: str, period: str) -> str:
-    """The period a value covers, short form: ``year to date (1 September to 30 September 2013)``."""
-    return indicators.period_covered(code, period).replace("academic year to date", "year to date")
+    """The period a value covers, for both columns of a like-period table: year to date or month end."""
+    if INDICATORS[code].period_rule == "academic_year_to_date":
+        months = indicators.year_to_date_months(period)
+        span = ("that month alone" if len(months) == 1
+                else f"September to {month_label(period).split()[0]}")
+        return f"academic year to date (from 1 September: {span})"
+    return "at the end of the month"
 
 
 def month_label(month: str) -> str:

@@ -296,7 +296,7 @@ def _clusters_list(names: list[str], limit: int = 4) -> str:
     return name_list(names, limit, more=" and {n} more", empty="none")
 
 
-def performance_findings(ctx: Context, period: str = "2013-09", previous: str = "2013-04") -> HTML:
+def performance_findings(ctx: Context, period: str = "2013-09", previous: str = "2012-09") -> HTML:
     """Key findings written from the same published tables the page shows."""
     items = []
     for code in ("LAC_RATE", "NEET_PCT", "PA_PCT", "ATTEND_PCT"):
@@ -322,8 +322,8 @@ def performance_findings(ctx: Context, period: str = "2013-09", previous: str = 
             text = f"The largest fall in the NEET rate between {PERIOD_LABEL[previous]} and {PERIOD_LABEL[period]} was in <strong>{name}</strong> {moved}."
         else:
             text = (
-                f"The NEET rate did not fall in any cluster between {PERIOD_LABEL[previous]} and {PERIOD_LABEL[period]} "
-                f"(autumn figures are seasonally higher); the smallest rise was in <strong>{name}</strong> {moved}."
+                f"The NEET rate did not fall in any cluster between {PERIOD_LABEL[previous]} and {PERIOD_LABEL[period]}; "
+                f"the smallest rise was in <strong>{name}</strong> {moved}."
             )
         items.append(f"<li>{text}</li>")
     return HTML(
@@ -463,8 +463,6 @@ def cluster_indicator_summary(ctx: Context, code: str) -> Table:
             cells[f"{PERIOD_LABEL[period]}"] = d[f"Value ({ind.unit})"]
             cells[f"City, {PERIOD_LABEL[period]}"] = _fmt(pub.city_value, ind.decimals)
             cells[f"Compared with city, {PERIOD_LABEL[period]}"] = d["Compared with city"]
-        cells["Period covered"] = indicators.period_covered(icode, PROFILE_PERIODS[-1]).replace(
-            "academic year to date", "year to date").replace("at ", "month end, ")
         rows.append(cells)
     labels = " and ".join(PERIOD_LABEL[p] for p in PROFILE_PERIODS)
     return Table(pd.DataFrame(rows), title=f"Key indicators, {labels}", source=SOURCE_ILLUSTRATIVE,
@@ -472,6 +470,8 @@ def cluster_indicator_summary(ctx: Context, code: str) -> Table:
                  notes=["Attendance and persistent absence are academic year to date (from 1 September); in September "
                         "that is September alone, so it equals the month's figure in the tracker above. Other "
                         "indicators are counted at the end of the month.",
+                        *(f"Period covered, {ind.short.lower()}: {indicators.period_covered(icode, PROFILE_PERIODS[-1])}"
+                          f" (and the same months a year earlier)." for icode, ind in INDICATORS.items()),
                         *(ind.definition for ind in INDICATORS.values())])
 
 
