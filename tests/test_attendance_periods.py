@@ -141,3 +141,16 @@ def stats_band(shown, cuts):
     from cluster_inquiry import stats
 
     return list(stats.quartile_band(shown, "high_is_good", cuts))
+
+
+def test_core_city_ranks_carry_their_uncertainty(ctx):
+    from cluster_inquiry import comparators
+
+    frame = comparators.cla_table(ctx.paths).frame.set_index("Area")
+    rank = frame["Rank among the 8 core cities, 2015 (1 = lowest rate)"]
+    span = frame["Possible ranks, 2015 (from 95% intervals)"]
+    for area in [a for a in frame.index if rank[a] != "–"]:
+        parts = span[area].split(" to ")
+        best, worst = parts[0], parts[-1]
+        assert int(best) <= int(rank[area]) <= int(worst), area
+    assert (span.str.contains(" to ")).any(), "overlapping intervals give a range"

@@ -509,3 +509,15 @@ def test_clustered_wilson_is_wilson_without_clustering():
     assert stats.wilson_ci(95_000 / 16, 100_000 / 16) == pytest.approx((lo, hi))
     with pytest.raises(ValueError):
         stats.clustered_wilson_ci(9, 10, 0.5)
+
+
+def test_rank_range_from_interval_overlap():
+    values = pd.Series([10.0, 11.0, 20.0, np.nan], index=list("abcd"))
+    lower = values - 2
+    upper = values + 2
+    r = stats.rank_range(values, lower, upper, "low_is_good")
+    assert r.loc["a"].tolist() == [1, 2] and r.loc["b"].tolist() == [1, 2]  # a and b overlap
+    assert r.loc["c"].tolist() == [3, 3]  # clear of both
+    assert pd.isna(r.loc["d", "best"])
+    r = stats.rank_range(values, lower, upper, "high_is_good")
+    assert r.loc["c"].tolist() == [1, 1] and r.loc["a"].tolist() == [2, 3]

@@ -127,6 +127,16 @@ def _counts_and_rates_table(counts: pd.DataFrame, pop: pd.DataFrame, *, title: s
     if ranks is not None:
         col = f"Rank among the 8 core cities, {ry[-1]} (1 = lowest rate)"
         frame[col] = [str(int(ranks[c])) if c in cities else "–" for c in counts.index]
+        # issue 12: the rank's uncertainty, from the rates' 95% intervals (stats.rank_range)
+        y = ry[-1]
+        _, lo, hi = stats.rate_ci(counts.loc[cities, y], pop.loc[cities, y - 1], 10_000, 0.95)
+        span = stats.rank_range(r.loc[cities, y], lo, hi, "low_is_good")
+        frame[f"Possible ranks, {y} (from 95% intervals)"] = [
+            (f"{span.loc[c, 'best']}" if span.loc[c, "best"] == span.loc[c, "worst"]
+             else f"{span.loc[c, 'best']} to {span.loc[c, 'worst']}") if c in cities else "–" for c in counts.index]
+        notes = [*notes, "Possible ranks: the best and worst rank a core city could take given the 95% intervals of "
+                 "the rates (Byar's method): a city whose interval overlaps another's could be ranked either side "
+                 "of it."]
     return Table(frame, title=title, source=f"{source}; denominators: {SOURCE_POP}", status="real", notes=notes,
                  unit="children; per 10,000 children aged 0–17", period=f"31 March {years[0]} to 31 March {years[-1]}")
 

@@ -1110,3 +1110,42 @@ def attendance_ci(attended, possible, pupils, persistent_absentees, level: float
     lower = np.where(np.isfinite(deff), lower, np.nan)
     upper = np.where(np.isfinite(deff), upper, np.nan)
     return lower, upper, deff
+
+
+def rank_range(values, lower, upper, polarity: object):
+    """The ranks a value could take given its interval: (best, worst), 1 = best.
+
+    Interval-overlap rank range: the best rank is 1 + the number of others whose whole interval
+    is better than this one's; the worst is n minus the number whose whole interval is worse.
+    Where intervals overlap, the range is wide; a range of one rank means every other interval is
+    clear of this one.
+
+    Parameters
+    ----------
+    values, lower, upper : array-like or pandas.Series
+        Values and their (e.g. 95%) limits; missing values get no range.
+    polarity : ``high_is_good`` or ``low_is_good``
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``best`` and ``worst`` (Int64), index of ``values`` if a Series.
+    """
+    index = values.index if isinstance(values, pd.Series) else None
+    v, lo, up = (np.atleast_1d(_to_float_array(a)).ravel() for a in (values, lower, upper))
+    pol = _band_polarity(polarity)
+    if pol is None:
+        raise ValueError("rank_range needs a RAG polarity (high_is_good or low_is_good)")
+    ok = np.isfinite(v) & np.isfinite(lo) & np.isfinite(up)
+    n = int(ok.sum())
+    if pol == _LOW:  # j clearly better than i: up_j < lo_i
+        better = (up[None, :] < lo[:, None]) & ok[None, :]
+        worse = (lo[None, :] > up[:, None]) & ok[None, :]
+    else:
+        better = (lo[None, :] > up[:, None]) & ok[None, :]
+        worse = (up[None, :] < lo[:, None]) & ok[None, :]
+    best = pd.array(np.where(ok, 1 + better.sum(axis=1), 0), dtype="Int64")
+    worst = pd.array(np.where(ok, n - worse.sum(axis=1), 0), dtype="Int64")
+    best[~ok] = pd.NA
+    worst[~ok] = pd.NA
+    return pd.DataFrame({"best": best, "worst": worst}, index=index)
