@@ -225,7 +225,7 @@ def generate(paths: Paths | None = None) -> list[Table]:
 
 
 def key_indicators_from(tracker: pd.DataFrame, population: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
-    """Cluster key indicators at the two dashboard dates (April and September 2013).
+    """Cluster key indicators at the dashboard dates (September 2012, April and September 2013).
 
     Counts for looked-after children, child-protection plans and NEET are the tracker's counts
     in that month, so the dashboard and the tracker can never disagree. Attendance and

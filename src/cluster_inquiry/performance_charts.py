@@ -346,7 +346,7 @@ def small_multiples(
         ax.set_xticklabels([_short_month(months[i]) for i in ticks], fontsize=6)
     handles = [Line2D([], [], color="#0072B2", linewidth=1.4, marker="o", markersize=3, label="Cluster"),
                Line2D([], [], color=INK, linestyle="--", label="City"),
-               Line2D([], [], color="#767676", linestyle=":", label="April and September 2013")]
+               Line2D([], [], color="#767676", linestyle=":", label=" and ".join(_long_month(m) for m in marks))]
     fig.legend(handles=handles, loc="upper right", ncol=3, fontsize=7.5, frameon=False)
     fig.suptitle(mpl_text(title), fontsize=10.5, x=0.01, ha="left")
     fig.supylabel(mpl_text(units), fontsize=8)
