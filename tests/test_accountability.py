@@ -50,6 +50,7 @@ def _numbers_from_table(frame: pd.DataFrame) -> dict:
         "em": Counter(frame["Elected members"].astype(int)),
         "complete": int(made_due.all(axis=1).sum()),
         "direct": int((frame[accountability.ROUTE_COLUMN] == "Direct").sum()),
+        "via_area": int(frame[accountability.REPORT_COLUMNS["Area partnership"]].str.match(r"^\d+ of \d+$").sum()),
         "no_annual": int((board[0] < board[1]).sum()),
     }
 
@@ -63,7 +64,8 @@ def _check_findings(frame: pd.DataFrame) -> None:
     assert f"{want['em'][2]} clusters have two elected members on their governance group, {want['em'][1]} have one and {want['em'][0]} have none" in text
     assert f"{want['complete']} of {n} clusters made every report due" in text
     assert f"{n - want['complete']} missed at least one" in text
-    assert f"{want['direct']} clusters report directly to the Children's Trust Board; the other {n - want['direct']}" in text
+    assert f"{want['via_area']} of {n} clusters report to the Children's Trust Board through their area partnership; {want['direct']} of them also report directly to the Board" in text
+    assert "the other" not in text  # the direct route is in addition to the area partnership, not instead (issue 12)
     assert f"{want['no_annual']} did not make their annual report to the Board" in text
 
 
@@ -135,3 +137,16 @@ def test_chapter_is_built_with_findings_banner_and_sources(built_book):
     assert "ci-banner" in page and "Data sources for this page" in page and "Published context" in page
     toc = (built_book / "_toc.yml").read_text(encoding="utf-8")
     assert toc.index("themes/accountability") < toc.index("themes/performance") < toc.index("themes/collaboration")
+
+
+def test_findings_and_diagram_agree_on_who_reports_through_the_area_partnership():
+    """Issue 12: the findings said 'the other 17 report through their area partnership' while the diagram
+    draws all 25 clusters reporting to theirs (8 of them also directly)."""
+    ctx = report.context()
+    rg = diagrams.reporting_graph(ctx.clusters, ctx.frames["cluster_reporting"], AREA_NAMES)
+    via_area = sum(1 for c in rg.clusters if any(rg.graph.has_edge(c, a) for a in rg.areas))
+    direct = sum(1 for c in rg.clusters if rg.graph.has_edge(c, diagrams.TRUST_BOARD_NODE))
+    text = _text(" ".join(accountability.governance_findings(
+        accountability.governance_frame(ctx.clusters, ctx.frames["cluster_reporting"]))))
+    n = len(rg.clusters)
+    assert f"{via_area} of {n} clusters report to the Children's Trust Board through their area partnership; {direct} of them also report directly" in text

@@ -127,6 +127,24 @@ def test_structure_table_totals_equal_the_register(frames):
     assert s.loc["Schools Forum review and support sub-group", "Cadence"] == "at least twice a year"
 
 
+def test_structure_note_says_when_the_register_does_not_plan_what_the_cadence_implies(frames):
+    s = collaboration.structure_frame(frames["meetings"])
+    notes = collaboration.structure_mismatches(s)
+    row = s.set_index("Meeting").loc["Multi-agency guidance and support"]
+    assert f"Multi-agency guidance and support: the register plans {row['Planned']} meetings, not the " \
+           f"{row['Meeting bodies'] * row['Expected a year (each)']} the cadence implies" in " ".join(notes)
+
+
+def test_shipped_register_plans_what_appendix_f_says():
+    """Issue 12: Appendix F printed 13 a year for each of 25 clusters beside 310 planned (13 × 25 = 325)."""
+    ctx = report.context()
+    table = collaboration.structure_table(ctx)
+    f = table.frame
+    assert (f["Planned"] == f["Meeting bodies"] * f["Expected a year (each)"]).all(), f
+    assert collaboration.structure_mismatches(f) == []
+    assert "Planned = meeting bodies × expected a year, for every meeting type." in table.notes
+
+
 def test_participation_frame_and_findings(frames):
     p = collaboration.participation_frame(frames["partner_attendance"]).set_index("Partner type")
     # police: partnership 0+1+2+1 = 4 of 7 held, guidance 1+0+2+0 = 3 of 6 held

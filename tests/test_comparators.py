@@ -55,8 +55,7 @@ def test_cpp_table_has_no_ranks(paths):
 def test_lait_table_values_and_core_city_rank(paths):
     t = comparators.lait_table(paths).frame.set_index("Area")
     assert t.loc["Leeds", "Overall absence (% of sessions)"] == "4.70"
-    assert t.loc["England", "Looked-after children per 10,000"] == "60.0"
-    assert t.loc["Bristol", "Looked-after children per 10,000"] != "x"  # LAIT's "Bristol, City of" is matched
+    assert t.loc["Bristol", "Child-protection plans per 10,000"] != "x"  # LAIT's "Bristol, City of" is matched
     rank = t.loc["Leeds: rank among the 8 core cities (1 = best)"]
     assert rank["Child-protection plans per 10,000"] == "–"
     w = comparators.lait_2015(paths)
@@ -71,3 +70,25 @@ def test_summary_table_is_real_and_says_how_rates_were_made(paths):
     lac15 = f[(f["Measure"] == "Looked-after children per 10,000") & (f["Period"] == "31 March 2015")].iloc[0]
     assert lac15["Leeds"] == "77.7" and lac15["Basis"] == "computed (mid-2014 population)"
     assert not math.isnan(float(lac15["England"]))
+
+
+def test_one_looked_after_rate_for_2015_on_the_page_and_lait_whole_numbers(paths):
+    """Issue 12: Appendix A showed Leeds' 2015 looked-after rate as 77.7 (computed) and 78.0 (LAIT)."""
+    lait = comparators.lait_table(paths)
+    assert "Looked-after children per 10,000" not in lait.frame.columns
+    note = " ".join(lait.notes)
+    assert "77.7" in note and "LAIT publishes 78 " in note and "1,256" in note and "78.0" not in note
+    t = lait.frame.set_index("Area")
+    assert t.loc["Leeds", "Care leavers aged 19 who are NEET (%)"] == "31"  # whole numbers, no ".0"
+    assert t.loc["Leeds", "Child-protection plans per 10,000"] == "38.2"
+    summary = comparators.summary_table(paths).frame
+    assert summary.loc[summary["Measure"] == "Care leavers aged 19 who are NEET (%)", "Leeds"].item() == "31"
+    # a measure LAIT publishes in whole numbers prints without ".0" (a column with any decimal keeps one place)
+    assert not any(str(v).endswith(".0") for v in lait.frame["Care leavers aged 19 who are NEET (%)"])
+
+
+def test_appendix_a_does_not_say_lait_starts_in_2015():
+    from cluster_inquiry.paths import project_paths
+
+    text = (project_paths().root / "notebooks" / "performance_appendix_a.ipynb").read_text(encoding="utf-8")
+    assert "LAIT dataset starts in 2015" not in text and "holds 2015 only (LAIT itself has earlier years)" in text

@@ -152,3 +152,22 @@ def test_outcomes_page_is_built_with_findings_figures_and_caveats(built_book):
     assert any(a.startswith("Map of Leeds divided into 25 numbered clusters") for a in alts)
     assert "Illustrative data" in page and "Real:" in page and "Illustrative:" in page
     assert "£5,200,000" in page and "Evidence used" in page
+
+
+@pytest.mark.parametrize("outcome", ["NEET_CHANGE", "LAC_CHANGE"])
+def test_scatter_period_is_the_period_its_table_compares(outcome):
+    """Issue 12: the scatter's caption said 'April 2012 to March 2014' while its table compares March 2013 with
+    March 2014 (the spend is the 2012-13 and 2013-14 average)."""
+    import re as _re
+
+    from cluster_inquiry import report as _report
+
+    ctx = _report.context()
+    fig = outcomes.spend_outcome_scatter(ctx, outcome)
+    word = "NEET" if outcome == "NEET_CHANGE" else "Looked after"
+    months = {m for c in fig.table.frame.columns if c.startswith(word)
+              for m in _re.findall(r"[A-Z][a-z]+ \d{4}", c)}
+    assert months == {"March 2013", "March 2014"}
+    assert "March 2013 to March 2014" in fig.period and "2012-13 and 2013-14" in fig.period
+    assert "April 2012" not in fig.period
+    assert fig.table.period == outcomes.table_period() and "March 2013 to March 2014" in fig.table.period

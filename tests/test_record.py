@@ -6,6 +6,7 @@ Unit tests only (small fixtures, no kernels); the built-book checks are in test_
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import shutil
 import zipfile
@@ -17,11 +18,12 @@ import pandas as pd
 import pytest
 
 from cluster_inquiry import downloads, pipeline, record
+from cluster_inquiry import report as _report
 from cluster_inquiry.exceptions import BookBuildError
 from cluster_inquiry.execute import tidy_for_publishing
 from cluster_inquiry.figures import TABLE_MIME, Figure, Table
 from cluster_inquiry.paths import project_paths
-from cluster_inquiry.schemas import TABLES
+from cluster_inquiry.schemas import TABLES, VISIT_QUESTIONS
 from cluster_inquiry.validation import read_table, validate_inputs
 
 PATHS = project_paths()
@@ -349,3 +351,105 @@ def test_record_part_of_the_toc_matches_the_pipeline():
     assert "generated/" + downloads.PAGE.removesuffix(".ipynb") in files
     case_studies = next(c for c in part["chapters"] if c["file"] == "book/case-studies")
     assert case_studies["sections"] == [{"glob": f"generated/{pipeline.CASE_STUDY_FOLDER}/*"}]
+
+
+# ----------------------------------------------------------------------------- claims about the data (issue 12)
+
+
+def report_context():
+    return _report.context()
+
+
+@pytest.mark.parametrize(
+    ("table", "row", "column", "text", "expected"),
+    [
+        ("recommendations.csv", 4, "progress", "Illustrative: plans agreed in 5 of the 8 clusters identified.",
+         "recommendations.csv:6: progress: a number ('5') typed in the text"),
+        ("recommendations.csv", 2, "progress", "Illustrative: nineteen of the governance groups record attendance.",
+         "recommendations.csv:4: progress: a count ('nineteen of the governance groups') typed in the text"),
+        ("case_study_notes.csv", 4, "answer", "Guided referrals through a weekly multi-agency meeting.",
+         "case_study_notes.csv:6: answer: a meeting frequency ('weekly') typed in the text"),
+        ("case_study_notes.csv", 3, "answer", "Shares a parenting programme with neighbouring clusters in the area.",
+         "case_study_notes.csv:5: answer: a claim about neighbouring clusters ('neighbouring') typed in the text"),
+        ("case_study_notes.csv", 10, "answer", "Links with the city-centre cluster on NEET tracking.",
+         "case_study_notes.csv:12: answer: a claim about neighbouring clusters ('city-centre') typed in the text"),
+        ("case_study_notes.csv", 10, "answer", "Links with Hunslet and City on NEET tracking.",
+         "case_study_notes.csv:12: answer: a cluster name ('Hunslet and City') typed in the text"),
+        ("case_study_notes.csv", 0, "answer", "The cluster manager reports to the governance group.",
+         "case_study_notes.csv:2: answer: a governance fact ('cluster manager') typed in the text"),
+        ("recommendations.csv", 0, "progress", "Illustrative: {clusters_counted} plans.",
+         "recommendations.csv:2: progress: unknown placeholder {clusters_counted}"),
+        ("recommendations.csv", 0, "progress", "Illustrative: {joint_work}.",  # a cluster fact in a city-wide table
+         "recommendations.csv:2: progress: unknown placeholder {joint_work}"),
+    ],
+)
+def test_a_claim_about_the_data_typed_in_the_record_is_refused(inquiry_copy, table, row, column, text, expected):
+    """The record's narrative contradicted the tables (recommendation 5's '5 of the 8 clusters' against 7 worse on
+    NEET; Temple Newsam's 'weekly' meeting; Beeston's link with the city-centre cluster): such claims must be
+    placeholders computed from the tables, and validate refuses them typed."""
+    _edit(inquiry_copy / table, row, column, text)
+    frames = validate_inputs(inquiry_directory=inquiry_copy).frames
+    problems = [":".join(map(str, p[:2])) + f": {p[2]}: {p[3]}" for p in record.claim_problems(frames)]
+    assert any(p.startswith(expected) for p in problems), problems
+
+
+def test_years_and_placeholders_are_not_typed_claims():
+    assert record._typed_claims("Plans for 2014/15 agreed in all {clusters} clusters in June 2014.", ["Morley"], True) == []
+
+
+def test_recommendation_5_counts_the_clusters_the_performance_chapter_finds_worse_on_neet():
+    from cluster_inquiry import performance
+
+    ctx = report_context()
+    dash = performance.city_dashboard(ctx).frame
+    neet = dash[dash["Indicator"] == performance.INDICATORS["NEET_PCT"].short].iloc[0]
+    worse = int(neet[performance.DASH_WORSE])  # what the performance chapter prints
+    table = record.recommendations_table(ctx).frame.set_index("No.")
+    assert f"finds {worse} clusters significantly above the city's NEET rate" in table.loc[5, "Evidence of progress"]
+    flagged = performance.assessments(ctx)
+    names = flagged.loc[flagged["NEET_PCT_comparison"].str.startswith("Worse", na=False), "cluster_name"]
+    assert "; ".join(names) in table.loc[5, "Evidence of progress"]
+    assert not any(ch in v for v in table["Evidence of progress"] for ch in "{}")
+
+
+def test_case_study_answers_name_only_the_clusters_the_sharing_table_links():
+    """Beeston's answer linked it with the city-centre cluster (no C13–C14 row); Temple Newsam's 'neighbouring
+    clusters in the area' were mostly across the area boundary."""
+    ctx = report_context()
+    sharing = ctx.frames["cluster_sharing"]
+    clusters = ctx.clusters.set_index("cluster_code")
+    for code in sorted(record.visits(ctx.frames)["cluster_code"]):
+        text = " ".join(str(record.visit_answer(ctx, code, q).body) for q in VISIT_QUESTIONS)
+        linked = set(sharing.loc[sharing["cluster_a"] == code, "cluster_b"]) | set(sharing.loc[sharing["cluster_b"] == code, "cluster_a"])
+        for other in clusters.index.difference([code]):
+            name = html.escape(clusters.loc[other, "cluster_name"])
+            if other in linked:
+                assert name in text, (code, other)
+                same = clusters.loc[other, "area"] == clusters.loc[code, "area"]
+                assert (f"{name} (" in text) and ("same area" in text.split(name + " (", 1)[1].split(")")[0]) == same
+            else:
+                assert name not in text, (code, other)
+        in_area = sum(clusters.loc[o, "area"] == clusters.loc[code, "area"] for o in linked)
+        assert f"{in_area} of {len(linked)} are in its own area" in text
+        assert "weekly" not in text and "{" not in text
+
+
+def test_case_study_meeting_frequency_is_appendix_fs_and_held_counts_are_the_registers():
+    from cluster_inquiry.partnerships import MEETING_TYPES
+
+    ctx = report_context()
+    m = ctx.frames["meetings"]
+    g = m[(m["cluster_code"] == "C09") & (m["meeting_type"] == "guidance_support")]
+    text = str(record.visit_answer(ctx, "C09", "difference").body)
+    assert MEETING_TYPES["guidance_support"].cadence.split(",")[0] in text
+    assert f"{int(g['held'].sum())} of {len(g)} held in 2012/13" in text
+
+
+def test_witnesses_are_the_seven_the_session_2_minutes_list_as_attending():
+    """The register said no session per witness; the public minutes of 12 December 2013 list seven attending."""
+    ctx = report_context()
+    w = record.witnesses_table(ctx).frame
+    assert len(w) == 7
+    assert set(w["Session"]) == {"Session 2, 12 December 2013"}
+    assert list(w["Role"]).count("Targeted Service Leader") == 2
+    assert all("mgAi.aspx?ID=46553" in b for b in w["Basis"])

@@ -142,9 +142,13 @@ def governance_findings(frame: pd.DataFrame) -> list[str]:
     board = parsed[REPORT_COLUMNS[TRUST_BOARD]]
     no_annual = frame.loc[board.map(lambda v: v is not None and v[0] < v[1]), "Cluster"].tolist()
     direct = int((frame[ROUTE_COLUMN] == "Direct").sum())
+    # every cluster with a reporting line to its area partnership reaches the Board through it (as the diagram
+    # draws it); the direct route is in addition, never instead
+    via_area = int(parsed[REPORT_COLUMNS[AREA_PARTNERSHIP]].notna().sum())
     items.append(
-        f"{direct} clusters report <strong>directly to the Children's Trust Board</strong>; the other {n - direct} report "
-        f"through their area partnership. {len(no_annual)} did not make their annual report to the Board"
+        f"{via_area} of {n} clusters report to the Children's Trust Board <strong>through their area partnership</strong>; "
+        f"{direct} of them also report <strong>directly to the Board</strong>. {len(no_annual)} did not make their "
+        "annual report to the Board"
         + (f" ({html.escape(name_list(no_annual))})." if no_annual else ".")
     )
     chair, chair_n = Counter(frame["Chair"]).most_common(1)[0]

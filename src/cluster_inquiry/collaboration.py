@@ -412,9 +412,26 @@ def structure_frame(meetings: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def structure_mismatches(frame: pd.DataFrame) -> list[str]:
+    """Sentences for the meeting types whose register does not plan what the structure says
+    (bodies × expected a year), written from the published table so the two cannot silently disagree."""
+    out = []
+    for row in frame.itertuples(index=False):
+        expected = int(row[frame.columns.get_loc("Expected a year (each)")]) * int(row[frame.columns.get_loc("Meeting bodies")])
+        planned = int(row[frame.columns.get_loc("Planned")])
+        if planned != expected:
+            out.append(
+                f"{row[0]}: the register plans {planned:,} meetings, not the {expected:,} the cadence implies "
+                f"({int(row[frame.columns.get_loc('Meeting bodies')])} × {int(row[frame.columns.get_loc('Expected a year (each)')])})."
+            )
+    return out
+
+
 def structure_table(ctx: Context) -> Table:
+    frame = structure_frame(ctx.frames["meetings"])
+    mismatches = structure_mismatches(frame)
     return Table(
-        structure_frame(ctx.frames["meetings"]),
+        frame,
         title=f"How practice is shared: the meeting structure and the {YEAR_LABEL} register",
         source="Meeting structure and cadence: the inquiry's record as described in the brief (Appendix F). "
         f"Planned and held: {SOURCE}",
@@ -425,6 +442,7 @@ def structure_table(ctx: Context) -> Table:
             "Expected a year: the cadence as a number of meetings for each body (a school year has about 37 teaching weeks, "
             "so meeting every three weeks is about 13 meetings).",
             "The Who takes part, Level and Cadence columns are the inquiry's record; the numbers are illustrative.",
+            *(mismatches or ["Planned = meeting bodies × expected a year, for every meeting type."]),
         ],
     )
 

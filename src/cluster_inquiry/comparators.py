@@ -42,6 +42,9 @@ ORDER = ["E08000035", ENGLAND, REGION] + [c for c in CORE_CITIES if c != "E08000
 LAIT_NAMES = {"England": ENGLAND, "Yorkshire and the Humber": REGION, "Bristol, City of": "E06000023",
               **{v: k for k, v in CORE_CITIES.items() if v != "Bristol"}}
 LAIT_FILE = "safeguarding/lait_comparators_2015.csv"
+#: LAIT measures read but not shown in the LAIT table: the page's looked-after rates are the computed
+#: 2013–2015 series, and one 2015 rate per page (LAIT's published 78 is explained in a note)
+LAIT_NOT_SHOWN = ("LAC",)
 
 SOURCE_CLA = ("Department for Education, Children looked after in England, SFR 20/2012, SFR 36/2013, SFR 36/2014, "
               "SFR 34/2015 underlying data (OGL v3)")
@@ -152,7 +155,7 @@ def cla_table(paths: Paths) -> Table:
             "mid-2011 population, which is not in the shipped data.",
             "England and regional counts are rounded by DfE to the nearest 10, so their rates are approximate; the "
             "population estimates include later ONS revisions, so a rate can differ by about 1 from the one printed "
-            "in the original release (DfE's LAIT shows Leeds 78 for 2015, on a revised count of 1,256).",
+            "in the original release (see the LAIT table's note for LAIT's own 2015 figure).",
             "Rank 1 = the lowest rate of children looked after among the 8 core cities (the council's aim is to "
             "reduce the number safely); this is not a judgement that a lower rate is always better.",
         ],
@@ -180,13 +183,40 @@ def lait_2015(paths: Paths) -> pd.DataFrame:
     return df.pivot_table(index="area_code", columns="Short Desc", values="value", aggfunc="first").reindex(ORDER)
 
 
+def lait_decimals(values: pd.Series, most: int = 2) -> int:
+    """The precision LAIT published a measure at: the fewest decimals that show every value exactly
+    (whole-number rates print as 78, never 78.0)."""
+    v = values.dropna()
+    for dp in range(most + 1):
+        if ((v * 10**dp).round(6) % 1 == 0).all():
+            return dp
+    return most
+
+
+def lait_lac_note(paths: Paths) -> str:
+    """Why LAIT's published 2015 looked-after rate is not the one the page shows (both from the shipped files)."""
+    lait = pd.read_csv(paths.raw / LAIT_FILE)
+    leeds = lait[lait["LA and Regions"] == "Leeds"].set_index("Short Desc")["Values"]
+    rate, count = float(leeds["LAC"]), float(leeds["LACnum"])
+    computed = rates(cla_counts(paths), population(paths)).loc["E08000035", 2015]
+    first = cla_counts(paths).loc["E08000035", 2015]
+    return (
+        f"Looked-after children are not repeated here: the page shows one 2015 rate for Leeds, {computed:.1f} per "
+        f"10,000, computed from the count first published for 31 March 2015 ({int(first):,}) and the ONS mid-2014 "
+        f"population. LAIT publishes {rate:.0f} (a whole number) on DfE's later revised count of {int(count):,}; the "
+        "difference is that revision and rounding, not a different measure."
+    )
+
+
 def lait_table(paths: Paths) -> Table:
     w = lait_2015(paths)
     frame = pd.DataFrame({"Area": [AREA_NAMES[c] for c in w.index]})
     cities = [c for c in w.index if c in CORE_CITIES]
     rank_row = {"Area": "Leeds: rank among the 8 core cities (1 = best)"}
     for code, (label, _unit, pol) in LAIT_MEASURES.items():
-        dp = 2 if code in ("TotAbs", "TotPerAbNew") else 1
+        if code in LAIT_NOT_SHOWN:
+            continue
+        dp = lait_decimals(w[code])
         frame[label] = [f"{v:.{dp}f}" if pd.notna(v) else "x" for v in w[code]]
         if pol is None:
             rank_row[label] = "–"
@@ -198,8 +228,10 @@ def lait_table(paths: Paths) -> Table:
         frame, title="DfE LAIT, 2015: Leeds, England, the region and the core cities", source=SOURCE_LAIT, status="real",
         period="year ending 31 March 2015; 2014/15 academic year for absence",
         notes=[
-            "LAIT's published values (rates per 10,000 children; percentages). 2015 is the earliest year in the LAIT "
-            "dataset shipped with this book, so these are not 2013 figures.",
+            "LAIT's published values (rates per 10,000 children; percentages), at the precision LAIT publishes them "
+            "(whole numbers for looked-after children and care leavers). The extract shipped with this book holds "
+            "2015 only, so these are not 2013 figures.",
+            lait_lac_note(paths),
             "Persistent absence here uses the 10% definition introduced in 2015/16 (back-cast to 2014/15); the "
             "book's cluster indicator uses the 15% definition in force in 2013, so the two are not comparable.",
             "Ranks are among the 8 core cities only (LAIT ranks all 150 authorities); children looked after: 1 = "
@@ -234,9 +266,11 @@ def summary_table(paths: Paths) -> Table:
         add("Child-protection plans per 10,000", f"31 March {y}", cpp_r[y], 1, None,
             f"computed (mid-{y - 1} population)")
     add("Overall absence (% of sessions)", "2014/15", lait["TotAbs"], 2, "low_is_good", "published (LAIT)")
-    add("September Guarantee (% of 16–17s offered a place)", "2015", lait["Sept_Guarantee"], 1, "high_is_good",
+    add("September Guarantee (% of 16–17s offered a place)", "2015", lait["Sept_Guarantee"],
+        lait_decimals(lait["Sept_Guarantee"]), "high_is_good",
         "published (LAIT)")
-    add("Care leavers aged 19 who are NEET (%)", "2015", lait["CareLeaversNEET"], 1, "low_is_good", "published (LAIT)")
+    add("Care leavers aged 19 who are NEET (%)", "2015", lait["CareLeaversNEET"], lait_decimals(lait["CareLeaversNEET"]),
+        "low_is_good", "published (LAIT)")
     return Table(
         pd.DataFrame(rows), title="Leeds against England, Yorkshire and the Humber and the core cities (real data)",
         source=f"{SOURCE_CLA}; {SOURCE_CPP}; {SOURCE_POP}; {SOURCE_LAIT}", status="real",
@@ -245,7 +279,8 @@ def summary_table(paths: Paths) -> Table:
             "Computed rates: the DfE count at 31 March per 10,000 children aged 0–17 in the ONS estimate for the "
             "previous mid-year (shown in Basis), as DfE does. Published: DfE's LAIT values.",
             "Rank 1 = best among the 8 core cities (for looked-after children, the lowest rate); plans are not ranked.",
-            "There is no published NEET rate or attendance figure for 2013 in the shipped data; LAIT starts in 2015.",
+            "There is no published NEET rate or attendance figure for 2013 in the shipped data: the LAIT extract shipped "
+            "with this book holds 2015 only (LAIT itself has earlier years).",
         ],
     )
 

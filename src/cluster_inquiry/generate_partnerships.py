@@ -62,6 +62,17 @@ def school_weeks() -> list[pd.Timestamp]:
     return weeks
 
 
+def guidance_weeks(n_weeks: int, offset: int, per_year: int = MEETING_TYPES["guidance_support"].per_year) -> list[int]:
+    """Indices of the teaching weeks a cluster's guidance and support meetings fall in: exactly ``per_year``
+    of them (Appendix F's cadence, "about every three weeks"), evenly spaced from week ``offset``.
+
+    Every third week from the offset would give 12 or 13 in a 37-week year, so the register would not
+    match the structure it is published beside (issue 12: 310 planned where 13 × 25 = 325).
+    """
+    last = n_weeks - 3 + offset  # so the spacing stays close to three weeks whatever the offset
+    return [int(k) for k in np.round(np.linspace(offset, last, per_year))]
+
+
 def _weekday_in_month(rng: np.random.Generator, month: str) -> str:
     """A Tuesday–Thursday in the second or third week of ``month``."""
     start = pd.Timestamp(f"{month}-08")
@@ -114,12 +125,11 @@ def meetings_table(clusters: pd.DataFrame, rng: np.random.Generator, shift: np.n
             for month in months:
                 rows.append((mtype, area, None, _weekday_in_month(rng, month), bool(rng.random() < held_p[mtype])))
     for i, row in enumerate(clusters.itertuples()):
-        offset = int(rng.integers(0, 3))  # which week of each three the cluster meets in
+        offset = int(rng.integers(0, 3))  # which of the first three teaching weeks the cluster starts in
         day = pd.Timedelta(days=int(rng.integers(1, 4)))
-        for k, monday in enumerate(weeks):
-            if k % 3 == offset:
-                held = rng.random() < _expit(_logit(0.9) + shift[i])
-                rows.append(("guidance_support", row.area, row.cluster_code, (monday + day).strftime("%Y-%m-%d"), bool(held)))
+        for k in guidance_weeks(len(weeks), offset):
+            held = rng.random() < _expit(_logit(0.9) + shift[i])
+            rows.append(("guidance_support", row.area, row.cluster_code, (weeks[k] + day).strftime("%Y-%m-%d"), bool(held)))
         for month in MONTHS[3]:
             held = rng.random() < _expit(_logit(0.93) + shift[i])
             rows.append(("cluster_partnership", row.area, row.cluster_code, _weekday_in_month(rng, month), bool(held)))

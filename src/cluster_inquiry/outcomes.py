@@ -49,17 +49,22 @@ class Outcome:
     short: str
     unit: str
     better: str  # "fall" or "rise"
+    period: str = ""  # the months the change compares, as the table's columns name them
+
+
+SPEND_PERIOD = "spend: average of financial years 2012-13 and 2013-14"
 
 
 OUTCOMES: dict[str, Outcome] = {
     o.code: o
     for o in (
         Outcome("NEET_CHANGE", "Change in the NEET rate (% of 16–18 cohort), March 2013 to March 2014",
-                "change in NEET rate", "percentage points", "fall"),
+                "change in NEET rate", "percentage points", "fall", "March 2013 to March 2014"),
         Outcome("LAC_CHANGE", "Change in looked-after children per 10,000 aged 0–17, March 2013 to March 2014",
-                "change in looked-after children per 10,000", "per 10,000 children", "fall"),
+                "change in looked-after children per 10,000", "per 10,000 children", "fall", "March 2013 to March 2014"),
         Outcome("ATTEND_CHANGE", "Change in school attendance (financial-year average, % of sessions), 2012-13 to 2013-14",
-                "change in attendance", "percentage points", "rise"),
+                "change in attendance", "percentage points", "rise",
+                "financial-year averages 2012-13 to 2013-14"),
     )
 }
 
@@ -332,7 +337,7 @@ def _outcomes_table(ev: OutcomesEvidence) -> Table:
         source=SOURCE_OUTCOMES,
         status="illustrative",
         unit="£ per child a year; children; percentage points; per 10,000",
-        period="April 2012 to March 2014",
+        period=table_period(),
         notes=[
             "Spend per child: the average of 2012-13 and 2013-14 spend, divided by children and young people aged 0–19.",
             "Looked-after children per 10,000 aged 0–17 and NEET % of the 16–18 cohort compare March 2013 with March 2014; "
@@ -340,6 +345,19 @@ def _outcomes_table(ev: OutcomesEvidence) -> Table:
             "A change worked out from a hidden count is hidden too (c).",
         ],
     )
+
+
+def outcome_period(outcome: str) -> str:
+    """The period a spend-and-outcome chart covers, named as its table's columns name it."""
+    o = OUTCOMES[outcome]
+    return f"{SPEND_PERIOD}; {o.short}: {o.period}"
+
+
+def table_period() -> str:
+    changes = {}
+    for o in OUTCOMES.values():
+        changes.setdefault(o.period, []).append(o.short)
+    return f"{SPEND_PERIOD}; " + "; ".join(f"{' and '.join(v)}: {k}" for k, v in changes.items())
 
 
 def outcomes_table(ctx: Context) -> Table:
@@ -354,7 +372,7 @@ def correlation_table(ctx: Context) -> Table:
         source=SOURCE_OUTCOMES,
         status="illustrative",
         unit="Pearson correlation coefficient r (−1 to 1)",
-        period="April 2012 to March 2014",
+        period=table_period(),
         notes=[
             "Pearson's r across clusters; 95% confidence intervals by Fisher's z transformation (standard error "
             "1/√(n − 3), or 1/√(n − 4) for the partial correlation, which allows for the IMD 2015 score).",
@@ -373,7 +391,7 @@ def spend_outcome_scatter(ctx: Context, outcome: str = "NEET_CHANGE") -> Figure:
         ev.numeric, x="spend_per_child_gbp", y=outcome, point_label="map_label", name="cluster_name", group="imd_band",
         title=f"Spend per child and {o.short}, by cluster",
         x_label="spend per child aged 0–19 (£ a year)", y_label=f"{o.short} ({o.unit})",
-        units=f"£ per child a year; {o.unit}", period="April 2012 to March 2014", source=SOURCE_OUTCOMES,
+        units=f"£ per child a year; {o.unit}", period=outcome_period(outcome), source=SOURCE_OUTCOMES,
         status="illustrative", table=_outcomes_table(ev), reference_y=0.0,
         group_label="deprivation (IMD 2015 quarter within Leeds)", group_order=IMD_BANDS[::-1],
         summary=f"Correlation {raw.text()}; allowing for deprivation {part.text()}.",

@@ -7,6 +7,12 @@ Inputs live in ``data/inquiry/`` (docs/data-contract.md, "The inquiry's record")
 * ``recommendations.csv``, ``case_study_notes.csv`` — **illustrative** until a council supplies
   its own (the real ones are not public).
 
+Claims about the data in that narrative (counts of clusters, which clusters work together, how
+often a cluster's meetings are held, how it compares with the city) are never typed: the text
+holds placeholders such as ``{neet_worse}`` that :func:`fill` replaces at build time with values
+computed from the tables (:data:`CITY_FACTS`, :data:`CLUSTER_FACTS`), and :func:`claim_problems`
+(run by ``validate``) refuses typed numbers, cadences, cluster names and neighbourhood words.
+
 Chapters cite the evidence they use with :func:`evidence_links`, which prints links to the
 items' anchors on the evidence register page. Every table goes through
 :class:`~cluster_inquiry.figures.Table`, so it is downloadable like any other.
@@ -17,6 +23,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import html
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -147,6 +154,163 @@ def profile_evidence(ctx: Context, code: str) -> HTML:
     return evidence_links(ctx, ids)
 
 
+# ----------------------------------------------------------------------------- claims about the data
+
+#: placeholders any record text may use, computed from the tables at build time
+CITY_FACTS = {
+    "clusters": "the number of clusters (clusters.csv)",
+    "neet_worse": "clusters significantly worse than the city on NEET in the performance chapter's latest period",
+    "neet_worse_names": "their names",
+    "elected_member_groups": "clusters with at least one elected member on their governance group (clusters.csv)",
+}
+#: placeholders a visited cluster's case-study answers may also use
+CLUSTER_FACTS = {
+    "cluster": "the cluster's name",
+    "area": "its children's-services area",
+    "governance": "its governance form: a trust, a joint collaborative committee or an informal partnership (clusters.csv)",
+    "manager": "'the cluster manager', or 'the chair (the cluster has no manager)' (clusters.csv)",
+    "joint_work": "the other clusters it records joint work with, their areas and activities (cluster_sharing.csv)",
+    "joint_work_in_area": "how many of those are in its own area",
+    "partnership_cadence": "the cadence of cluster partnership (governance group) meetings (Appendix F)",
+    "guidance_cadence": "the cadence of multi-agency guidance and support meetings (Appendix F)",
+    "guidance_held": "guidance and support meetings held of planned, 2012/13 (meetings.csv)",
+    "neet_comparison": "its NEET rate against the city's in the latest period (better than / similar to / worse than)",
+}
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+#: record text checked for typed claims, with the placeholders each may use
+CLAIM_COLUMNS = {
+    ("recommendations", "progress"): set(CITY_FACTS),
+    ("case_study_notes", "answer"): set(CITY_FACTS) | set(CLUSTER_FACTS),
+}
+_YEAR = re.compile(r"\b(?:19|20)\d\d(?:/\d\d)?\b")
+_NUMBER = re.compile(r"\d[\d,.]*")
+_COUNT_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+                r"seventeen|eighteen|nineteen|twenty[\w-]*|half|most|all|every|none")
+_COUNTED = re.compile(rf"\b(?:{_COUNT_WORDS})\s+(?:of\s+(?:the\s+)?)?(?:\w+\s+)?(?:clusters?|governance groups?|meetings?)\b", re.I)
+_CADENCE = re.compile(r"\b(?:weekly|fortnightly|monthly|termly|half[- ]termly|each (?:half[- ])?term|every (?:other|\w+) "
+                      r"(?:weeks?|months?|terms?))\b", re.I)
+_GOVERNANCE = re.compile(r"\b(?:trust|joint collaborative committee|informal partnership|cluster manager)\b", re.I)
+_NEIGHBOUR = re.compile(r"\b(?:neighbouring|nearby|adjacent|city[- ]centre|in the area|across the area)\b", re.I)
+
+
+def _typed_claims(text: str, cluster_names: list[str], cadence: bool) -> list[str]:
+    """What in ``text`` (placeholders removed) is a claim about the data that should be a placeholder."""
+    bare = _YEAR.sub(" ", PLACEHOLDER.sub(" \u27e8\u27e9 ", text))
+    found = [f"a number ({m.group(0)!r})" for m in _NUMBER.finditer(bare)]
+    found += [f"a count ({m.group(0)!r})" for m in _COUNTED.finditer(bare)]
+    if cadence:
+        found += [f"a meeting frequency ({m.group(0)!r})" for m in _CADENCE.finditer(bare)]
+        found += [f"a governance fact ({m.group(0)!r})" for m in _GOVERNANCE.finditer(bare)]
+    found += [f"a claim about neighbouring clusters ({m.group(0)!r})" for m in _NEIGHBOUR.finditer(bare)]
+    found += [f"a cluster name ({n!r})" for n in cluster_names if n and n.lower() in bare.lower()]
+    return found
+
+
+def claim_problems(frames: dict[str, pd.DataFrame]) -> list[tuple[str, int | str, str, str]]:
+    """Record text that types a claim about the data, or uses an unknown placeholder, as ``(file, row, column, rule)``."""
+    problems: list[tuple[str, int | str, str, str]] = []
+    clusters = frames.get("clusters")
+    names = sorted(clusters["cluster_name"].dropna().tolist(), key=len, reverse=True) if clusters is not None else []
+    for (table, column), allowed in CLAIM_COLUMNS.items():
+        df = frames.get(table)
+        if df is None or column not in df.columns:
+            continue
+        for idx, value in df[column].items():
+            if not isinstance(value, str):
+                continue
+            for key in PLACEHOLDER.findall(value):
+                if key not in allowed:
+                    problems.append((f"{table}.csv", idx + 2, column,
+                                     f"unknown placeholder {{{key}}} (known: {', '.join(sorted(allowed))})"))
+            for claim in _typed_claims(value, names, cadence=table == "case_study_notes"):
+                problems.append((f"{table}.csv", idx + 2, column,
+                                 f"{claim} typed in the text: write a placeholder computed from the tables "
+                                 "(docs/data-contract.md, 'Claims about the data')"))
+    return problems
+
+
+def _count_text(n: int) -> str:
+    return f"{n:,}"
+
+
+def city_facts(ctx: Context) -> dict[str, str]:
+    """The values of :data:`CITY_FACTS`, computed from this build's tables."""
+    key = ("record_city_facts",)
+    if key in ctx.cache:
+        return ctx.cache[key]
+    from . import performance, stats  # late: performance imports the indicator machinery
+
+    a = performance.assessments(ctx)
+    worse = a[a["NEET_PCT_comparison"].map(lambda v: isinstance(v, str) and v.startswith(stats.WORSE))]
+    facts = {
+        "clusters": _count_text(len(ctx.clusters)),
+        "neet_worse": _count_text(len(worse)),
+        # semicolons: cluster names contain commas ("Beeston, Cottingley and Middleton")
+        "neet_worse_names": "; ".join(worse["cluster_name"]) or "none",
+        "elected_member_groups": _count_text(int((ctx.clusters["elected_members"].astype(int) > 0).sum())),
+    }
+    ctx.cache[key] = facts
+    return facts
+
+
+def cluster_facts(ctx: Context, code: str) -> dict[str, str]:
+    """The values of :data:`CITY_FACTS` and :data:`CLUSTER_FACTS` for one cluster."""
+    from . import performance, stats
+    from .partnerships import AREA_NAMES, MEETING_TYPES
+
+    clusters = ctx.clusters.set_index("cluster_code")
+    area = clusters.loc[code, "area"]
+    sharing = ctx.frames["cluster_sharing"]
+    mine = sharing[(sharing["cluster_a"] == code) | (sharing["cluster_b"] == code)]
+    other = mine["cluster_b"].where(mine["cluster_a"] == code, mine["cluster_a"])
+    partners = []
+    for partner, rows in mine.groupby(other, sort=True):
+        other_area = clusters.loc[partner, "area"]
+        where = "same area" if other_area == area else f"{AREA_NAMES.get(other_area, other_area)} area"
+        acts = " and ".join(sorted(a.lower() for a in rows["activity"]))
+        partners.append((partner, f"{clusters.loc[partner, 'cluster_name']} ({acts}; {where})"))
+    in_area = sum(1 for p, _ in partners if clusters.loc[p, "area"] == area)
+    if partners:
+        joint = (f"{len(partners)} other cluster{'s' if len(partners) != 1 else ''}: "
+                 + "; ".join(text for _, text in partners))
+    else:
+        joint = "no other cluster"
+    meetings = ctx.frames["meetings"]
+    guidance = meetings[(meetings["cluster_code"] == code) & (meetings["meeting_type"] == "guidance_support")]
+    comparison = performance.assessments(ctx).set_index("cluster_code").loc[code, "NEET_PCT_comparison"]
+    if not isinstance(comparison, str):
+        neet = "not published (small numbers) against"
+    elif comparison.startswith(stats.WORSE):
+        neet = "significantly worse than"
+    elif comparison.startswith(stats.BETTER):
+        neet = "significantly better than"
+    else:
+        neet = "not significantly different from"
+    return {
+        **city_facts(ctx),
+        "cluster": str(clusters.loc[code, "cluster_name"]),
+        "area": AREA_NAMES.get(area, area),
+        "governance": {"Trust": "a trust", "Joint Collaborative Committee": "a joint collaborative committee",
+                       "Informal": "an informal partnership"}.get(clusters.loc[code, "governance"],
+                                                                   str(clusters.loc[code, "governance"]).lower()),
+        "manager": "the cluster manager" if str(clusters.loc[code, "has_cluster_manager"]).lower() == "true"
+        else "the chair (the cluster has no manager)",
+        "joint_work": joint,
+        "joint_work_in_area": f"{in_area} of {len(partners)}",
+        "partnership_cadence": MEETING_TYPES["cluster_partnership"].cadence.split(",")[0],
+        "guidance_cadence": MEETING_TYPES["guidance_support"].cadence.split(",")[0],
+        "guidance_held": f"{int(guidance['held'].sum())} of {len(guidance)}",
+        "neet_comparison": neet,
+    }
+
+
+def fill(text: object, facts: dict[str, str]) -> object:
+    """Replace each ``{placeholder}`` in record text with its computed value (unknown names raise KeyError)."""
+    if not isinstance(text, str):
+        return text
+    return PLACEHOLDER.sub(lambda m: facts[m.group(1)], text)
+
+
 # ----------------------------------------------------------------------------- register page
 
 
@@ -250,7 +414,7 @@ def recommendations_table(ctx: Context) -> Table:
             "Owner": r["owner"],
             "Due": r["due_date"].map(format_date),
             "Status": r["status"].str.capitalize(),
-            "Evidence of progress": r["progress"].map(lambda v: _cell(v, "none yet")),
+            "Evidence of progress": r["progress"].map(lambda v: _cell(fill(v, city_facts(ctx)), "none yet")),
             "Evidence": r["evidence_ids"].map(lambda v: ", ".join(split_ids(v)) or "—"),
         }
     )
@@ -259,7 +423,10 @@ def recommendations_table(ctx: Context) -> Table:
                  source=ILLUSTRATIVE_RECORD_SOURCE if status == "illustrative" else "Recommendations tracker (data/inquiry/recommendations.csv)",
                  definition="Each recommendation with its owner, due date, status (not started, in progress, achieved, "
                  "not achieved) and evidence of progress.",
-                 notes=["Evidence IDs refer to the evidence register."],
+                 notes=["Evidence IDs refer to the evidence register.",
+                        "Numbers of clusters in the progress column are computed by the build from the tables they "
+                        "describe (for example, the clusters significantly worse than the city on NEET in the performance "
+                        "chapter), never typed."],
                  row_ids=[f"recommendation-{n}" for n in r["number"]])
 
 
@@ -342,7 +509,7 @@ def visit_answer(ctx: Context, code: str, question: str) -> HTML:
     row = row.iloc[0]
     return HTML(
         f"<div class='ci-visit-answer'>{status_badge(row['data_status'])}"
-        f"<p>{html.escape(row['answer'])}</p></div>"
+        f"<p>{html.escape(fill(row['answer'], cluster_facts(ctx, code)))}</p></div>"
     )
 
 
@@ -447,11 +614,13 @@ def cross_checks(frames: dict[str, pd.DataFrame]) -> list[tuple[str, int | str, 
             if missing:
                 problems.append(("case_study_notes.csv", "-", "question",
                                  f"visited cluster {code} has no answer for {', '.join(missing)}"))
+    problems += claim_problems(frames)
     return problems
 
 
 __all__ = [
     "STATUS_LABEL", "evidence_links", "profile_evidence", "status_banner", "banner_record", "banner_provenance", "sessions_table", "evidence_register", "witnesses_table", "case_study_links",
     "recommendations_table", "recommendations_chart", "recommendations_evidence", "case_study_intro", "visit_answer",
-    "provenance_table", "provenance", "input_files", "cross_checks", "visits",
+    "provenance_table", "provenance", "input_files", "cross_checks", "visits", "claim_problems", "city_facts",
+    "cluster_facts", "fill",
 ]
