@@ -437,7 +437,9 @@ def cluster_indicator_summary(ctx: Context, code: str) -> Table:
             cells[f"City, {PERIOD_LABEL[period]}"] = _fmt(pub.city_value)
             cells[f"Compared with city, {PERIOD_LABEL[period]}"] = d["Compared with city"]
         rows.append(cells)
-    return Table(pd.DataFrame(rows), title="Key indicators, April and September 2013", source=SOURCE_ILLUSTRATIVE,
+    # the cluster's name in the title: 25 profiles' tables, each one file, each titled uniquely
+    title = f"Key indicators for {ctx.cluster(code)['cluster_name']}, April and September 2013"
+    return Table(pd.DataFrame(rows), title=title, source=SOURCE_ILLUSTRATIVE,
                  status="illustrative")
 
 
