@@ -307,7 +307,7 @@ def test_a_small_count_planted_in_a_spreadsheet_is_found(tmp_path, facts, kind):
     findings = leakscan.scan_paths([tmp_path / "site"], facts)
     files = {f.file for f in findings}
     # the page's workbook (named after the page: c02-…) and the whole book's (the title names the cluster)
-    assert files == {f"site/downloads/workbooks/c02-beta-co.{kind}!Table_1",
+    assert files == {f"site/downloads/workbooks/clusters/c02-beta-co.{kind}!Table_1",
                      f"site/downloads/evidence-book-tables.{kind}!Table_1"}
     assert all("row '2013-08'" in f.where for f in findings)
 
@@ -318,7 +318,7 @@ def test_suppressed_spreadsheets_pass_and_a_zipped_one_is_read(tmp_path, facts):
     leaky = _workbooks(tmp_path / "leaky", "Month,Looked-after children,NEET\n2013-08,3,9\n")
     pack = tmp_path / "pack.zip"
     with zipfile.ZipFile(pack, "w") as z:
-        z.writestr("workbooks/c02-beta-co.ods", (leaky / "workbooks" / "c02-beta-co.ods").read_bytes())
+        z.writestr("workbooks/c02-beta-co.ods", (leaky / "workbooks" / "clusters" / "c02-beta-co.ods").read_bytes())
     for f in out.rglob("*"):
         f.unlink() if f.is_file() else None
     findings = scan(tmp_path, facts, {"downloads/data-pack.zip": pack.read_bytes()})

@@ -52,7 +52,7 @@ def _csv_rows(text: str) -> list[list[str]]:
 
 def test_one_workbook_per_page_and_one_for_the_book_in_both_formats(written):
     out, _, files = written
-    assert set(files) == {"evidence-book-tables", "workbooks/performance", "workbooks/c01-alwoodley"}
+    assert set(files) == {"evidence-book-tables", "workbooks/themes/performance", "workbooks/clusters/c01-alwoodley"}
     for names in files.values():
         assert all((out / n).is_file() for n in names) and {n.rsplit(".", 1)[1] for n in names} == {"xlsx", "ods"}
 
@@ -78,8 +78,8 @@ def test_workbook_has_cover_contents_notes_and_one_table_per_sheet(written, kind
 @pytest.mark.parametrize(("kind", "engine"), [("xlsx", "openpyxl"), ("ods", "odf")])
 def test_spreadsheets_open_with_pandas_and_hold_the_csvs_cells(written, kind, engine):
     out, items, _ = written
-    for workbook, tables in (("evidence-book-tables", items), ("workbooks/c01-alwoodley", items),
-                             ("workbooks/performance", items[:1])):
+    for workbook, tables in (("evidence-book-tables", items), ("workbooks/clusters/c01-alwoodley", items),
+                             ("workbooks/themes/performance", items[:1])):
         sheets = pd.read_excel(out / f"{workbook}.{kind}", sheet_name=None, header=None, engine=engine)
         for i, d in enumerate(tables, start=1):
             grid = sheets[f"Table_{i}"].values.tolist()
@@ -145,10 +145,11 @@ def test_same_tables_give_byte_identical_workbooks(written, tmp_path):
             assert (again / n).read_bytes() == (out / n).read_bytes(), n
 
 
-def test_two_pages_with_the_same_file_name_are_refused():
-    d = _download("t", TRACKER, "T", [("themes/summary", "A"), ("record/summary", "B")])
-    with pytest.raises(BookBuildError, match="workbook name workbooks/summary"):
-        spreadsheets.plan([d])
+def test_two_pages_with_the_same_file_name_get_two_workbooks():
+    d = _download("t", TRACKER, "T", [("clusters/c09-x", "A"), ("case-studies/c09-x", "B")])
+    assert list(spreadsheets.plan([d])) == ["evidence-book-tables", "workbooks/clusters/c09-x", "workbooks/case-studies/c09-x"]
+    with pytest.raises(BookBuildError, match="must be relative"):
+        spreadsheets.plan([_download("t", TRACKER, "T", [("../x", "A")])])
 
 
 # ----------------------------------------------------------------------------- in the downloads
@@ -175,13 +176,13 @@ def test_downloads_write_the_workbooks_list_them_and_pack_them(tmp_path):
     _executed_page(executed / "themes" / "performance.ipynb", "Performance", [_table("Another table", "13")])
     downloads.build(executed, tmp_path / "out")
     out = tmp_path / "out"
-    assert (out / "evidence-book-tables.ods").is_file() and (out / "workbooks" / "c01-alwoodley.xlsx").is_file()
+    assert (out / "evidence-book-tables.ods").is_file() and (out / "workbooks" / "clusters" / "c01-alwoodley.xlsx").is_file()
     with zipfile.ZipFile(out / "data-pack.zip") as z:
-        assert {"evidence-book-tables.xlsx", "evidence-book-tables.ods", "workbooks/performance.ods"} <= set(z.namelist())
+        assert {"evidence-book-tables.xlsx", "evidence-book-tables.ods", "workbooks/themes/performance.ods"} <= set(z.namelist())
     page = nbformat.read(executed / "record" / "downloads.ipynb", as_version=4)
     html = page.cells[1].outputs[0]["data"]["text/html"]
-    for link in ("evidence-book-tables.ods", "evidence-book-tables.xlsx", "workbooks/c01-alwoodley.ods",
-                 "workbooks/performance.xlsx"):
+    for link in ("evidence-book-tables.ods", "evidence-book-tables.xlsx", "workbooks/clusters/c01-alwoodley.ods",
+                 "workbooks/themes/performance.xlsx"):
         assert f"href='../../downloads/{link}'" in html
 
 

@@ -13,7 +13,7 @@ or re-used notebooks export exactly what they show — and writes:
 ``downloads/pages.csv``                   which page shows which file
 ``downloads/evidence-book-tables.xlsx|ods``  every table as an accessible workbook (cover, contents,
                                           notes, one table per sheet; cluster_inquiry.spreadsheets)
-``downloads/workbooks/<page>.xlsx|ods``   the same for each page's tables
+``downloads/workbooks/<folder>/<page>.xlsx|ods``   the same for each page's tables
 ``downloads/data-pack.zip``               all of the above
 
 and a downloads page (``record/downloads.ipynb``) listing every file by page. The pipeline
@@ -222,7 +222,7 @@ def page_notebook(downloads: list[Download]) -> nbformat.NotebookNode:
             name, count = seen.get(page, (title, 0))
             seen[page] = (name, count + 1)
     for page, (title, count) in seen.items():
-        stem = f"{spreadsheets.WORKBOOK_DIR}/{spreadsheets.page_file(page)}"
+        stem = spreadsheets.page_file(page)
         page_rows.append(
             f"<tr><td><a href='../{html.escape(page)}.html'>{html.escape(title)}</a></td><td>{count}</td>"
             f"<td><a href='{base}/{html.escape(stem)}.ods' download>ODS</a> · "

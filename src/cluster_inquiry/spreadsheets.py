@@ -329,20 +329,21 @@ def _fixed_times(raw: bytes) -> bytes:
 
 
 def page_file(page: str) -> str:
-    """A page's workbook name (without extension): the page's file name (``profiles/c01-x`` → ``c01-x``)."""
-    return PurePosixPath(page).name
+    """A page's workbook path (without extension) under ``downloads/``: the page's own path
+    (``clusters/c01-x`` → ``workbooks/clusters/c01-x``), so no two pages share one and the file name
+    still starts with the cluster's code (the leak scan reads it)."""
+    path = PurePosixPath(page)
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        raise BookBuildError(f"{page}: a page path must be relative, inside the book")
+    return f"{WORKBOOK_DIR}/{path.as_posix()}"
 
 
 def plan(downloads: list) -> dict[str, tuple[str, list]]:
     """Workbook stem → (title, downloads): one per page, in page order, and one for the whole book."""
     pages: dict[str, tuple[str, list]] = {}
-    owner: dict[str, str] = {}
     for d in downloads:
         for page, title in d.pages:
-            stem = f"{WORKBOOK_DIR}/{page_file(page)}"
-            if owner.setdefault(stem, page) != page:
-                raise BookBuildError(f"{page}: its workbook name {stem} is taken by {owner[stem]} (page file names must differ)")
-            pages.setdefault(stem, (title, []))[1].append(d)
+            pages.setdefault(page_file(page), (title, []))[1].append(d)
     return {BOOK_WORKBOOK: ("Cluster Partnerships Inquiry: every table in the evidence book", list(downloads)), **pages}
 
 
