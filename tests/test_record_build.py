@@ -174,5 +174,5 @@ def test_the_books_spreadsheet_holds_every_csv_with_a_unique_title(built_site, k
         title, header, body = spreadsheets.table_block(shown[f"Table_{i}"])
         assert title.startswith(row.title)
         with open(built_site / "downloads" / row.file, encoding="utf-8", newline="") as f:
-            want = [[spreadsheets.safe_cell(v) for v in r] for r in csv.reader(f)]
+            want = [[spreadsheets.sheet_text(v) for v in r] for r in csv.reader(f)]
         assert [header] + body == want, row.file

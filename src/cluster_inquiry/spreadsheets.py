@@ -34,7 +34,8 @@ WORKBOOK_DIR = "workbooks"
 BOOK_WORKBOOK = "evidence-book-tables"
 FORMATS = ("xlsx", "ods")
 #: a plain number as the CSVs write it (no thousands separators): stored as a number
-_PLAIN_NUMBER = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$")
+#: (a leading zero, as in the map label "09", makes it a label, kept as text)
+_PLAIN_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
 #: a leading character that a spreadsheet program may read as the start of a formula
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CREATED = datetime.datetime(2014, 1, 16, tzinfo=datetime.timezone.utc)
@@ -53,12 +54,39 @@ def safe_cell(text: str) -> str:
     return text
 
 
+#: cells with no letter or digit, which the guidance (and gptables) refuses: a dash or a blank says
+#: "no figure here", the GSS symbol z (not applicable); a lone % is a unit, written out
+_DASHES = {"", "-", "–", "—", "‒", "―"}
+_ALNUM = re.compile(r"[^\W_]")
+
+
+def symbol_text(text: str) -> str:
+    """The spreadsheet's text for a cell that has no letter or digit (else ``text`` unchanged):
+    a dash or blank → ``z``; ``%`` → ``per cent``; any other symbol → its Unicode name, lower case."""
+    if _ALNUM.search(text):
+        return text
+    if text.strip() in _DASHES:
+        return "z"
+    if text.strip() == "%":
+        return "per cent"
+    import unicodedata
+
+    return " ".join(unicodedata.name(ch, "symbol").lower() for ch in text.strip())
+
+
 def cell_value(text: str) -> float | int | str:
-    """A CSV cell as a spreadsheet cell: a plain number becomes a number, anything else safe text."""
+    """A CSV cell as a spreadsheet cell: a plain number becomes a number; a cell with no letter or
+    digit its :func:`symbol_text`; anything else safe text (:func:`safe_cell`)."""
     if is_plain_number(text):
         number = float(text)
         return int(number) if number.is_integer() and re.fullmatch(r"-?\d+", text) else number
-    return safe_cell(text)
+    return safe_cell(symbol_text(text))
+
+
+def sheet_text(text: str) -> str:
+    """What a reader sees in the spreadsheet cell made from the CSV cell ``text`` (numbers as the CSV
+    writes them): the rule the tests compare a workbook with its CSV by."""
+    return text if is_plain_number(text) else safe_cell(symbol_text(text))
 
 
 def decimals(text: str) -> int:
@@ -68,15 +96,28 @@ def decimals(text: str) -> int:
 
 
 def number_formats(csv_text: str) -> list[dict]:
-    """gptables cell formats that show each number with the decimal places the CSV gives it
-    (``12.30`` is stored as the number 12.3 and shown as 12.30)."""
-    rows = list(csv.reader(io.StringIO(csv_text)))[1:]
-    by_dp: dict[int, list[tuple[int, int]]] = {}
-    for r, row in enumerate(rows, start=1):  # row 0 of gptables' format table is the header
-        for c, text in enumerate(row):
-            if is_plain_number(text) and decimals(text):
-                by_dp.setdefault(decimals(text), []).append((r, c))
-    return [{"cell": {"cells": cells, "format": {"num_format": "0." + "0" * dp}}} for dp, cells in sorted(by_dp.items())]
+    """gptables formats that show each number with the decimal places the CSV gives it
+    (``12.30`` is stored as the number 12.3 and shown as 12.30).
+
+    A column whose numbers all have the same places gets one column format; otherwise each cell its
+    own entry (gptables 2.0.2 applies a ``cell`` entry's format to the last of its cells only)."""
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    if not rows:
+        return []
+    header, body = rows[0], rows[1:]
+    out: list[dict] = []
+    for c, name in enumerate(header):
+        # row 0 of gptables' format table is the header, so data row r is r + 1
+        places = {r: decimals(row[c]) for r, row in enumerate(body, start=1) if c < len(row) and is_plain_number(row[c])}
+        kinds = set(places.values())
+        if kinds == {0} or not kinds:
+            continue
+        if len(kinds) == 1:
+            out.append({"column": {"columns": [c], "format": {"num_format": "0." + "0" * kinds.pop()}}})
+            continue
+        out += [{"cell": {"cells": [(r, c)], "format": {"num_format": "0." + "0" * dp}}}
+                for r, dp in places.items() if dp]
+    return out
 
 
 def csv_frame(csv_text: str) -> pd.DataFrame:
@@ -84,7 +125,7 @@ def csv_frame(csv_text: str) -> pd.DataFrame:
     rows = list(csv.reader(io.StringIO(csv_text)))
     if not rows:
         return pd.DataFrame()
-    header = [safe_cell(h) for h in rows[0]]
+    header = [safe_cell(symbol_text(h)) for h in rows[0]]
     body = [[cell_value(v) for v in r] for r in rows[1:]]
     return pd.DataFrame(body, columns=header, dtype=object)
 
