@@ -211,7 +211,8 @@ def page_notebook(downloads: list[Download]) -> nbformat.NotebookNode:
         "<h2 id='spreadsheets'>Spreadsheets</h2>"
         "<p>The same tables as accessible spreadsheets, laid out as the Government Analysis Function advises: "
         "a cover sheet, a contents sheet, a notes sheet and one table per sheet, with the same cells as the CSV "
-        "files. ODS is the open format (LibreOffice, Google Sheets, Excel); XLSX is Excel's.</p>"
+        "files (numbers stored as numbers; a dash or an empty cell is written <code>z</code>, not applicable). "
+        "ODS is the open format (LibreOffice, Google Sheets, Excel); XLSX is Excel's.</p>"
         f"<p><a class='ci-pack' href='{base}/{book}.ods' download><strong>Every table in one spreadsheet (ODS)</strong></a>"
         f" · <a href='{base}/{book}.xlsx' download>the same as XLSX</a></p>"
     )
