@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -281,3 +282,49 @@ def test_plotly_js_as_shipped_is_a_vendor_asset_and_a_changed_copy_is_not():
     shipped = get_plotlyjs().encode("utf-8")
     assert leakscan.is_vendor_asset(shipped)
     assert not leakscan.is_vendor_asset(shipped + b"\n")
+
+
+# ----------------------------------------------------------------------------- spreadsheets (XLSX, ODS)
+
+
+def _workbooks(tmp_path, csv_text: str, title: str = "Beta & Co: monthly tracker") -> Path:
+    from cluster_inquiry import spreadsheets
+    from cluster_inquiry.downloads import Download
+
+    meta = {"title": title, "data_status": "illustrative", "data_status_label": "Illustrative data",
+            "source": "s", "symbols": "c = confidential"}
+    out = tmp_path / "site" / "downloads"
+    spreadsheets.write_all([Download("t-1", csv_text, meta, [("clusters/c02-beta-co", "Beta & Co")])], out)
+    return out
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods"])
+def test_a_small_count_planted_in_a_spreadsheet_is_found(tmp_path, facts, kind):
+    out = _workbooks(tmp_path, "Month,Looked-after children,NEET\n2013-08,3,9\n2013-09,c,9\n")
+    for other in out.rglob("*"):  # scan one format at a time
+        if other.is_file() and other.suffix != f".{kind}":
+            other.unlink()
+    findings = leakscan.scan_paths([tmp_path / "site"], facts)
+    files = {f.file for f in findings}
+    # the page's workbook (named after the page: c02-…) and the whole book's (the title names the cluster)
+    assert files == {f"site/downloads/workbooks/clusters/c02-beta-co.{kind}!Table_1",
+                     f"site/downloads/evidence-book-tables.{kind}!Table_1"}
+    assert all("row '2013-08'" in f.where for f in findings)
+
+
+def test_suppressed_spreadsheets_pass_and_a_zipped_one_is_read(tmp_path, facts):
+    out = _workbooks(tmp_path, "Month,Looked-after children,NEET\n2013-08,c,9\n2013-09,c,9\n")
+    assert leakscan.scan_paths([tmp_path / "site"], facts) == []
+    leaky = _workbooks(tmp_path / "leaky", "Month,Looked-after children,NEET\n2013-08,3,9\n")
+    pack = tmp_path / "pack.zip"
+    with zipfile.ZipFile(pack, "w") as z:
+        z.writestr("workbooks/c02-beta-co.ods", (leaky / "workbooks" / "clusters" / "c02-beta-co.ods").read_bytes())
+    for f in out.rglob("*"):
+        f.unlink() if f.is_file() else None
+    findings = scan(tmp_path, facts, {"downloads/data-pack.zip": pack.read_bytes()})
+    assert [f.file for f in findings] == ["site/downloads/data-pack.zip!workbooks/c02-beta-co.ods!Table_1"]
+
+
+def test_an_unreadable_spreadsheet_is_a_finding(tmp_path, facts):
+    findings = scan(tmp_path, facts, {"downloads/broken.xlsx": b"not a workbook"})
+    assert len(findings) == 1 and "cannot be read" in findings[0].message

@@ -3,6 +3,7 @@ downloads that match the tables shown, provenance hashes, evidence links and sea
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -156,3 +157,22 @@ def test_search_finds_cluster_and_indicator_names(built_site):
     for word in ("looked-after", "NEET", "attendance", "persistent", "child-protection"):
         hits = set.intersection(*(pages_for(w) for w in word.split("-")))
         assert "generated/themes/performance" in hits, word
+
+
+@pytest.mark.parametrize(("kind", "engine"), [("xlsx", "openpyxl"), ("ods", "odf")])
+def test_the_books_spreadsheet_holds_every_csv_with_a_unique_title(built_site, kind, engine):
+    """Issue 13: the whole-book workbook opens with pandas and each table sheet holds its CSV's cells."""
+    from cluster_inquiry import spreadsheets
+
+    meta = pd.read_csv(built_site / "downloads" / "metadata.csv", dtype=str, keep_default_na=False)
+    assert meta["title"].is_unique
+    path = built_site / "downloads" / f"{spreadsheets.BOOK_WORKBOOK}.{kind}"
+    sheets = pd.read_excel(path, sheet_name=None, header=None, engine=engine)
+    assert list(sheets)[:3] == ["Cover", "Contents", "Notes"] and len(sheets) == 3 + len(meta)
+    shown = dict(spreadsheets.display_texts(path.read_bytes(), kind))
+    for i, row in enumerate(meta.itertuples(), start=1):
+        title, header, body = spreadsheets.table_block(shown[f"Table_{i}"])
+        assert title.startswith(row.title)
+        with open(built_site / "downloads" / row.file, encoding="utf-8", newline="") as f:
+            want = [[spreadsheets.sheet_text(v) for v in r] for r in csv.reader(f)]
+        assert [header] + body == want, row.file

@@ -24,7 +24,7 @@ TOC = "format: jb-book\nroot: book/index\nchapters:\n  - file: book/other\n"
 def tiny_book(stage: Path, index_body: str) -> Path:
     (stage / "book").mkdir(parents=True)
     shutil.copy2(ROOT / "_config.yml", stage / "_config.yml")
-    for folder in ("_static", "_ext"):
+    for folder in ("_static", "_ext", "_extra"):  # the folders _config.yml names
         if (ROOT / "book" / folder).is_dir():
             shutil.copytree(ROOT / "book" / folder, stage / "book" / folder)
     (stage / "_toc.yml").write_text(TOC, encoding="utf-8")

@@ -11,6 +11,9 @@ or re-used notebooks export exactly what they show — and writes:
                                           real/illustrative, symbols
 ``downloads/metadata.csv``                one row per table file
 ``downloads/pages.csv``                   which page shows which file
+``downloads/evidence-book-tables.xlsx|ods``  every table as an accessible workbook (cover, contents,
+                                          notes, one table per sheet; cluster_inquiry.spreadsheets)
+``downloads/workbooks/<folder>/<page>.xlsx|ods``   the same for each page's tables
 ``downloads/data-pack.zip``               all of the above
 
 and a downloads page (``record/downloads.ipynb``) listing every file by page. The pipeline
@@ -29,6 +32,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import spreadsheets
 from .exceptions import BookBuildError
 from .figures import STATUS_LABEL, TABLE_MIME, status_badge
 
@@ -114,7 +118,23 @@ def collect(executed: Path) -> list[Download]:
             d = by_stem.setdefault(t["stem"], Download(t["stem"], t["csv"], t["metadata"]))
             if page not in d.pages:
                 d.pages.append(page)
-    return list(by_stem.values())
+    found = list(by_stem.values())
+    _check_unique_titles(found)
+    return found
+
+
+def _check_unique_titles(found: list[Download]) -> None:
+    """Two different tables never share a title: a reader choosing a file, a sheet or a contents row
+    by its title must get one table (the same table on several pages is one file)."""
+    by_title: dict[str, Download] = {}
+    for d in found:
+        title = d.metadata.get("title", "")
+        other = by_title.setdefault(title, d)
+        if other is not d:
+            raise BookBuildError(
+                f"{d.pages[0][0]}: table title {title!r} is also the title of a different table on "
+                f"{other.pages[0][0]}: every table needs its own title"
+            )
 
 
 def metadata_csv(downloads: list[Download]) -> str:
@@ -151,18 +171,23 @@ def write(downloads: list[Download], out: Path) -> Path:
         "tables/*.csv           every table in the book, exactly as shown (suppressed: c, x, z symbols)\n"
         "tables/*.metadata.csv  each table's definition, unit, period, source and real/illustrative status\n"
         "metadata.csv           one row per table file\n"
-        "pages.csv              which book page shows which table file\n\n"
+        "pages.csv              which book page shows which table file\n"
+        f"{spreadsheets.BOOK_WORKBOOK}.xlsx / .ods  every table in one spreadsheet (cover, contents, notes,\n"
+        "                       one table per sheet); the same cells as the CSVs\n"
+        "workbooks/*.xlsx, *.ods  one spreadsheet per book page\n\n"
         "Numbers marked illustrative are modelled, not council records. See the book's provenance page.\n"
     )
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
+    workbooks = spreadsheets.write_all(downloads, out)
+    binary = {name: (out / name).read_bytes() for names in workbooks.values() for name in names}
     pack = out / PACK
     with zipfile.ZipFile(pack, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for name in sorted(files):
+        for name, body in sorted([(n, t.encode("utf-8")) for n, t in files.items()] + list(binary.items())):
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            zf.writestr(info, files[name].encode("utf-8"))
+            zf.writestr(info, body)
     return pack
 
 
@@ -181,6 +206,35 @@ def page_notebook(downloads: list[Download]) -> nbformat.NotebookNode:
         f"describes every file and <code>pages.csv</code> says which page shows it "
         f"(<a href='{base}/metadata.csv' download>metadata.csv</a>, <a href='{base}/pages.csv' download>pages.csv</a>).</p>",
     ]
+    book = spreadsheets.BOOK_WORKBOOK
+    parts.append(
+        "<h2 id='spreadsheets'>Spreadsheets</h2>"
+        "<p>The same tables as accessible spreadsheets, laid out as the Government Analysis Function advises: "
+        "a cover sheet, a contents sheet, a notes sheet and one table per sheet, with the same cells as the CSV "
+        "files (numbers stored as numbers; a dash or an empty cell is written <code>z</code>, not applicable). "
+        "ODS is the open format (LibreOffice, Google Sheets, Excel); XLSX is Excel's.</p>"
+        f"<p><a class='ci-pack' href='{base}/{book}.ods' download><strong>Every table in one spreadsheet (ODS)</strong></a>"
+        f" · <a href='{base}/{book}.xlsx' download>the same as XLSX</a></p>"
+    )
+    page_rows = []
+    seen: dict[str, tuple[str, int]] = {}
+    for d in downloads:
+        for page, title in d.pages:
+            name, count = seen.get(page, (title, 0))
+            seen[page] = (name, count + 1)
+    for page, (title, count) in seen.items():
+        stem = spreadsheets.page_file(page)
+        page_rows.append(
+            f"<tr><td><a href='../{html.escape(page)}.html'>{html.escape(title)}</a></td><td>{count}</td>"
+            f"<td><a href='{base}/{html.escape(stem)}.ods' download>ODS</a> · "
+            f"<a href='{base}/{html.escape(stem)}.xlsx' download>XLSX</a></td></tr>"
+        )
+    parts.append(
+        "<table class='ci-table ci-catalogue'><caption>One spreadsheet per page</caption><thead><tr>"
+        "<th scope='col'>Page</th><th scope='col'>Tables</th><th scope='col'>Spreadsheet</th></tr></thead>"
+        f"<tbody>{''.join(page_rows)}</tbody></table>"
+        "<h2 id='table-files'>Every table file (CSV)</h2>"
+    )
     rows = []
     for d in downloads:
         if len(d.pages) == 1:
@@ -206,7 +260,8 @@ def page_notebook(downloads: list[Download]) -> nbformat.NotebookNode:
     nb.cells = [
         nbformat.v4.new_markdown_cell(
             "# Downloads\n\nEvery table in this book as a CSV file, with a metadata sheet saying what it measures, "
-            "its unit, period and source, and whether its numbers are real or illustrative. The files are the "
+            "its unit, period and source, and whether its numbers are real or illustrative, and as spreadsheets "
+            "(ODS and XLSX): one for the whole book and one per page. The files are the "
             "tables exactly as shown on the pages (numbers are written without thousands separators)."
         ),
         nbformat.v4.new_code_cell(

@@ -23,6 +23,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import disclosure  # noqa: E402
+from .indicators import INDICATORS  # noqa: E402
 
 STATUS_LABEL = {
     "illustrative": "Illustrative data — modelled, not real council figures",
@@ -37,6 +38,8 @@ STATUS_LABEL = {
 TABLE_MIME = "application/vnd.cluster-inquiry.tables+json"
 #: where table downloads live, relative to a generated page (every one sits at generated/<folder>/<page>)
 DOWNLOADS_URL = "../../downloads/tables"
+#: the indicator definitions page (cluster_inquiry.definitions), from a generated page
+DEFINITIONS_URL = "../record/definitions.html"
 _NUMBER_WITH_COMMAS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -74,6 +77,26 @@ def slug(text: str) -> str:
     """A safe file or anchor name: lower-case ASCII letters, digits and hyphens only."""
     s = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return s or "item"
+
+
+def definition_anchor(code: str) -> str:
+    """An indicator's anchor on the definitions page (``LAC_RATE`` → ``lac-rate``)."""
+    return slug(code)
+
+
+def definition_url(code: str) -> str:
+    return f"{DEFINITIONS_URL}#{definition_anchor(code)}"
+
+
+def definitions_html(codes: list[str]) -> str:
+    """"Indicator definitions: …" links to the definitions page, one per indicator (empty for none)."""
+    if not codes:
+        return ""
+    links = " · ".join(
+        f"<a href='{definition_url(c)}'>{html.escape(INDICATORS[c].short)}</a>" for c in codes
+    )
+    word = "definition" if len(codes) == 1 else "definitions"
+    return f"<p class='ci-defs'>Indicator {word}: {links}</p>"
 
 
 #: the GSS symbols a published cell may hold; a table showing any of them carries the legend
@@ -139,6 +162,9 @@ class Table:
     period: str = ""
     #: optional HTML ids for the body rows (anchors other pages link to); escaped via slug
     row_ids: list[str] | None = None
+    #: codes of the catalogue's indicators this table shows (indicators.INDICATORS); a table whose
+    #: definition or notes quote an indicator's definition shows that indicator too
+    indicators: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.status not in STATUS_LABEL:
@@ -146,6 +172,15 @@ class Table:
         self.name = self.name or slug(self.title)
         if self.row_ids is not None and len(self.row_ids) != len(self.frame):
             raise ValueError("row_ids needs one id per row")
+        unknown = [c for c in self.indicators if c not in INDICATORS]
+        if unknown:
+            raise ValueError(f"unknown indicator code(s) {unknown}")
+
+    def indicator_codes(self) -> list[str]:
+        """The indicators this table shows, in catalogue order: those named in ``indicators`` and
+        those whose catalogue definition the table quotes (as its definition or a note)."""
+        quoted = {self.definition, *self.notes}
+        return [c for c, ind in INDICATORS.items() if c in self.indicators or ind.definition in quoted]
 
     # ------------------------------------------------------------------ downloads
 
@@ -215,7 +250,7 @@ class Table:
             f"<p class='ci-caption'><strong>{html.escape(self.title)}</strong></p>"
             f"{status_badge(self.status)}{body}"
             f"<p class='ci-source'>Source: {html.escape(self.source)}</p>{notes_html}{legend}"
-            f"{self.download_html()}</div>"
+            f"{definitions_html(self.indicator_codes())}{self.download_html()}</div>"
         )
 
     def _repr_html_(self) -> str:
@@ -263,10 +298,14 @@ class Figure:
         caption = (
             f"<figcaption><strong>{html.escape(self.title)}</strong>. Units: {html.escape(self.units)}. "
             f"Period: {html.escape(self.period)}. Source: {html.escape(self.source)}. "
-            f"{status_badge(self.status)}</figcaption>"
+            f"{status_badge(self.status)}{definitions_html(self.indicator_codes())}</figcaption>"
         )
         table = self.table.to_html() if self.table is not None else ""
         return f"<figure class='ci-figure' id='{self.name}'>{img}{caption}</figure>{table}"
+
+    def indicator_codes(self) -> list[str]:
+        """The indicators the chart shows: its data table's."""
+        return self.table.indicator_codes() if self.table is not None else []
 
     def _repr_html_(self) -> str:
         return self.to_html()

@@ -368,6 +368,9 @@ def _monitoring_table(ev: FundingEvidence, fy: str) -> Table:
         title=f"Monitoring of cluster expenditure, {fy}",
         source=SOURCE_FUNDING,
         status="illustrative",
+        # its own unit and period, so the chart's copy (outcomes) and the appendix's are one download
+        unit="£ (pounds); spend as % of allocation",
+        period=f"financial year {fy}",
         notes=[
             "Spend minus allocation: a minus sign is an underspend. "
             f"Clusters spending less than {100 - UNDERSPEND_FLAG * 100:.0f}% of their allocation are flagged.",

@@ -31,6 +31,37 @@ class Indicator:
     decimals: int = 1
     #: what period a value "at" month YYYY-MM covers (see :func:`period_covered`)
     period_rule: str = "month_end"  # month_end | academic_year_to_date | month
+    # the rest of the Fingertips metadata form (the definitions page, cluster_inquiry.definitions)
+    period: str = "Monthly, April 2012 to March 2014; the book compares September 2013 with the like period a year earlier"
+    source: str = ("Illustrative cluster dataset made by this project's generator (data/clusters/key_indicators.csv), "
+                   "modelled on real IMD 2015 and mid-2012 populations")
+    caveats: str = ""
+    status: str = "illustrative"  # of the cluster values (figures.STATUS_LABEL)
+
+    @property
+    def ci_method(self) -> str:
+        if self.method == "rate":
+            return ("Byar's method for the 95% and 99.8% intervals of a rate; the exact Poisson interval when the "
+                    "count is below 10 (PHE's rule).")
+        if self.code == "ATTEND_PCT":
+            return ("Wilson score interval, 95% and 99.8%, on the effective number of sessions: possible sessions "
+                    "divided by a design effect for sessions clustered within pupils (stats.attendance_ci).")
+        return "Wilson score interval, 95% and 99.8%."
+
+    @property
+    def calculation(self) -> str:
+        if self.method == "rate":
+            return f"Numerator ÷ denominator × {self.multiplier:,.0f}, for each cluster and for the city (summed numerators ÷ summed denominators)."
+        return "Numerator ÷ denominator × 100, for each cluster and for the city (summed numerators ÷ summed denominators)."
+
+    @property
+    def polarity_text(self) -> str:
+        return {
+            "low_is_good": "Lower is better: a cluster significantly below the city is marked better.",
+            "high_is_good": "Higher is better: a cluster significantly above the city is marked better.",
+            "no_judgement": "No judgement: neither high nor low is better in itself, so clusters are marked higher, "
+                            "similar or lower than the city, not better or worse.",
+        }[self.polarity]
 
 
 INDICATORS: dict[str, Indicator] = {
@@ -41,6 +72,8 @@ INDICATORS: dict[str, Indicator] = {
             "per 10,000", 10_000, "low_is_good", "rate",
             "Children looked after by the council at the end of the month, per 10,000 resident children aged 0–17 (mid-2012).",
             "looked-after children", "children aged 0–17",
+            caveats="The city totals match DfE's published Leeds figures at 31 March 2013 and 2014 (real); the split "
+                    "between clusters is illustrative. A child counts in the cluster of their home address.",
         ),
         Indicator(
             "CPP_RATE", "Child-protection plans per 10,000 children aged 0–17", "Child-protection plans",
@@ -48,12 +81,15 @@ INDICATORS: dict[str, Indicator] = {
             "Children subject of a child-protection plan at the end of the month, per 10,000 children aged 0–17. "
             "Neither a high nor a low rate is good in itself, so no better/worse judgement is made.",
             "children on a plan", "children aged 0–17",
+            caveats="The city totals match DfE's published Leeds figures at 31 March 2013 and 2014 (real); the split "
+                    "between clusters is illustrative.",
         ),
         Indicator(
             "NEET_PCT", "Young people not in education, employment or training (%)", "NEET",
             "%", 100, "low_is_good", "proportion",
             "Young people of academic age 16–18 known to be NEET, as a percentage of the cohort.",
             "NEET young people", "16–18 cohort",
+            caveats="Cluster values are illustrative; the city rate is kept near the 6.0% reported for Leeds.",
         ),
         Indicator(
             "ATTEND_PCT", "School attendance (% of sessions attended, academic year to date)", "Attendance",
@@ -61,6 +97,8 @@ INDICATORS: dict[str, Indicator] = {
             "Half-day sessions attended as a percentage of possible sessions, academic year to date: from 1 September "
             "to the end of the month named (DfE's convention), with the possible sessions of exactly those months.",
             "sessions attended", "possible sessions", period_rule="academic_year_to_date",
+            caveats="Academic year to date, so a September value covers September alone; there are no school "
+                    "sessions in August. Illustrative.",
         ),
         Indicator(
             "PA_PCT", "Persistent absence (% of pupils)", "Persistent absence",
@@ -68,6 +106,8 @@ INDICATORS: dict[str, Indicator] = {
             "Pupils missing 15% or more of their possible sessions from 1 September to the end of the month named "
             "(academic year to date), as a percentage of pupils on roll.",
             "persistently absent pupils", "pupils on roll", period_rule="academic_year_to_date",
+            caveats="15% of sessions was DfE's threshold in 2013; it has been 10% since 2015/16, so later published "
+                    "figures are not comparable. Academic year to date. Illustrative.",
         ),
     )
 }

@@ -715,6 +715,8 @@ def page_cluster_of(path: Path, facts: Facts) -> str | None:
 
 
 SKIP_FILES = {"searchindex.js"}
+#: spreadsheets the downloads publish (cluster_inquiry.spreadsheets): read sheet by sheet
+WORKBOOK_SUFFIXES = {".xlsx", ".ods"}
 TEXT_SUFFIXES = {".html", ".htm", ".ipynb", ".csv", ".json", ".js", ".txt", ".md", ".xml", ".svg", ".geojson"}
 #: installed packages whose static files a built site copies unchanged (Sphinx, the theme and its
 #: extensions, plotly.js for the offline maps)
@@ -789,9 +791,16 @@ def scan(paths: list[Path], facts: Facts) -> ScanResult:
         rel = str(path.relative_to(base.parent if base.is_dir() else base))
         if path.suffix.lower() == ".zip":
             with zipfile.ZipFile(path) as archive:
-                members = {m: archive.read(m) for m in archive.namelist() if Path(m).suffix.lower() in TEXT_SUFFIXES}
+                members = {m: archive.read(m) for m in archive.namelist()
+                           if Path(m).suffix.lower() in TEXT_SUFFIXES | WORKBOOK_SUFFIXES}
             for member, raw in members.items():
-                _scan_file(scanner, facts, Path(member), f"{rel}!{member}", raw, members)
+                if Path(member).suffix.lower() in WORKBOOK_SUFFIXES:
+                    _scan_workbook(scanner, facts, Path(member), f"{rel}!{member}", raw)
+                else:
+                    _scan_file(scanner, facts, Path(member), f"{rel}!{member}", raw, members)
+            continue
+        if path.suffix.lower() in WORKBOOK_SUFFIXES:
+            _scan_workbook(scanner, facts, path, rel, path.read_bytes())
             continue
         if path.suffix.lower() not in TEXT_SUFFIXES or path.name in SKIP_FILES:
             continue
@@ -801,6 +810,28 @@ def scan(paths: list[Path], facts: Facts) -> ScanResult:
         _scan_file(scanner, facts, path, rel, raw, None)
     scanner.check_recoverability()
     return ScanResult(list(dict.fromkeys(scanner.findings)), scanner.observations, len(files))
+
+
+def _scan_workbook(scanner: Scanner, facts: Facts, path: Path, rel: str, raw: bytes) -> None:
+    """Every sheet of an XLSX or ODS workbook: each sheet's table (its title in A1) as a table, as the
+    reader sees the cells, and every longer text cell as prose. A workbook that cannot be read is a
+    finding: an unreadable file is not a clean one."""
+    from . import spreadsheets
+
+    try:
+        sheets = spreadsheets.display_texts(raw, path.suffix.lower().lstrip("."))
+    except Exception as exc:  # noqa: BLE001 - any reader failure means the file went unscanned
+        scanner._add(rel, "workbook", f"cannot be read to scan it ({type(exc).__name__}: {str(exc)[:80]})")
+        return
+    cluster = page_cluster_of(path, facts)
+    for name, rows in sheets:
+        title, header, body = spreadsheets.table_block(rows)
+        if header:
+            scanner.scan_table(ExtractedTable(title, header, body), f"{rel}!{name}", cluster)
+        for row in rows:
+            for cell in row:
+                if len(cell) > 40:
+                    scanner.scan_text(cell, f"{rel}!{name}", "text", cluster)
 
 
 def _csv_metadata(raw: bytes | None) -> dict[str, str]:

@@ -32,6 +32,7 @@ from .exceptions import BookBuildError, NotebookExecutionError, UnknownClusterEr
 from . import leakscan
 from .execute import JobResult, NotebookJob
 from . import downloads
+from . import definitions
 from .figures import slug
 from . import interactive
 from .paths import Paths, project_paths
@@ -259,6 +260,8 @@ def build(
             paths, jobs, workers=workers, progress=progress, out_dir=executed, timeout=timeout,
             force=force, frames=frames, scheduler=scheduler, executor=executor,
         )
+        # the indicator definitions and glossary pages, from the package's catalogue (no kernel)
+        definitions.build(executed)
         # every table's CSV + metadata, the data pack and the downloads page (read from the executed notebooks)
         downloads.build(executed, work / "downloads")
         stage = work / "stage"

@@ -22,6 +22,8 @@ from .indicators import INDICATORS
 from .paths import Paths, project_paths
 from .validation import load_inputs
 
+#: the catalogue indicators the monthly trackers show (their tables link to the definitions)
+TRACKER_CODES = ("LAC_RATE", "CPP_RATE", "NEET_PCT", "ATTEND_PCT")
 PERIOD_LABEL = {"2012-09": "September 2012", "2013-04": "April 2013", "2013-09": "September 2013"}
 #: the profiles' key-indicator periods: September 2013 and the like period a year earlier
 PROFILE_PERIODS = ("2012-09", "2013-09")
@@ -359,6 +361,7 @@ def city_obsessions_trend(ctx: Context) -> Figure:
         "plans at 31 March 2013 (983) and 2014 (747) are the real DfE figures; other months are modelled.",
         status="mixed",
         notes=["z = not applicable (August: school holidays).", indicators.MONTHLY_ATTENDANCE_DEFINITION],
+        indicators=TRACKER_CODES,
     )
     return charts.trend_chart(
         long, "month", "value", "measure", title="The obsessions across the city, April 2012 to March 2014",
@@ -408,7 +411,8 @@ def cluster_trend(ctx: Context, code: str) -> Figure:
     )
     table = Table(res.table, title=f"{name}: monthly tracker, April 2012 to March 2014",
                   source=SOURCE_ILLUSTRATIVE, status="illustrative",
-                  notes=["z = not applicable (August).", indicators.MONTHLY_ATTENDANCE_DEFINITION])
+                  notes=["z = not applicable (August).", indicators.MONTHLY_ATTENDANCE_DEFINITION],
+                  indicators=TRACKER_CODES)
     return charts.trend_chart(
         long, "month", "value", "series", title=f"{name} against the city: looked-after children and NEET",
         y_label="rate", units="LAC per 10,000 children aged 0–17; NEET % of 16–18 cohort",
@@ -465,14 +469,15 @@ def cluster_indicator_summary(ctx: Context, code: str) -> Table:
             cells[f"Compared with city, {PERIOD_LABEL[period]}"] = d["Compared with city"]
         rows.append(cells)
     labels = " and ".join(PERIOD_LABEL[p] for p in PROFILE_PERIODS)
-    return Table(pd.DataFrame(rows), title=f"Key indicators, {labels}", source=SOURCE_ILLUSTRATIVE,
+    # the cluster's name in the title: 25 profiles' tables, each one file, each titled uniquely
+    title = f"Key indicators for {ctx.cluster(code)['cluster_name']}, {labels}"
+    return Table(pd.DataFrame(rows), title=title, source=SOURCE_ILLUSTRATIVE, indicators=tuple(INDICATORS),
                  status="illustrative",
                  notes=["Attendance and persistent absence are academic year to date (from 1 September); in September "
                         "that is September alone, so it equals the month's figure in the tracker above. Other "
                         "indicators are counted at the end of the month.",
                         *(f"Period covered, {ind.short.lower()}: {indicators.period_covered(icode, PROFILE_PERIODS[-1])}"
-                          f" (and the same months a year earlier)." for icode, ind in INDICATORS.items()),
-                        *(ind.definition for ind in INDICATORS.values())])
+                          f" (and the same months a year earlier)." for icode, ind in INDICATORS.items())])
 
 
 # ----------------------------------------------------------------------------- cluster profile: where and what it reads
