@@ -196,7 +196,7 @@ def cluster_map(ctx: Context) -> HTML:
         f"<span id='{alt_id}'>Map of Leeds divided into its {len(paths)} clusters; each cluster is a link to its "
         "profile, filled by the improvement rule's flag (and hatched, so colour is not the only cue). The same "
         "clusters, flags and links are in the table below.</span> "
-        f"{status_badge('mixed')}</figcaption><ul class='ci-legend'>{legend}</ul></figure>"
+        f"{status_badge('mixed')}</figcaption><ul class='ci-map-legend'>{legend}</ul></figure>"
     )
 
 
@@ -309,7 +309,6 @@ def ward_index(ctx: Context) -> Markdown:
 def at_a_glance(ctx: Context) -> HTML:
     """The inquiry's answer on one screen: flagged clusters and headline findings beside the clickable map."""
     return HTML(
-        "<div class='ci-glance'><div class='ci-glance-text'>"
-        f"{flagged_list(ctx).body}{headline_findings(ctx).body}</div>"
-        f"<div class='ci-glance-map'>{cluster_map(ctx).body}</div></div>"
+        f"{flagged_list(ctx).body}<div class='ci-glance'><div class='ci-glance-map'>{cluster_map(ctx).body}</div>"
+        f"<div class='ci-glance-text'>{headline_findings(ctx).body}</div></div>"
     )

@@ -35,7 +35,8 @@ SPINE_CODES = ("LAC_RATE", "ATTEND_PCT", "NEET_PCT", "PA_PCT", "CPP_RATE")
 #: real England comparators: indicator → (function giving counts, year at 31 March)
 ENGLAND_YEAR = 2014
 ENGLAND_LABEL = f"England, 31 March {ENGLAND_YEAR} (real, DfE)"
-SOURCE_ENGLAND = "England: Department for Education, children looked after and children in need statistics (real)"
+#: (no indicator's name in it: the leak scan reads a download's metadata rows for measure words)
+SOURCE_ENGLAND = "England: Department for Education national statistics, SFR 36/2014 and Characteristics of children in need 2014 (real)"
 #: marker colours by comparison (the tartan rug's, Okabe–Ito); the symbol is printed beside each marker
 MARKER = {
     stats.BETTER_998: "#0072B2", stats.BETTER: "#56B4E9", stats.SIMILAR: "#ffffff", stats.WORSE: "#E69F00",
@@ -125,7 +126,7 @@ def spine_table(ctx: Context, code: str, period: str = PERIOD) -> Table:
         status="mixed", period=p, unit="as each row",
         notes=[
             "Compared with city (Fingertips): ✓ Better / = Similar / ✗ Worse at 95%; ✓✓ and ✗✗ also at 99.8%; "
-            "↑ Higher / ↓ Lower for child-protection plans, which carry no judgement.",
+            "↑ Higher / ↓ Lower where an indicator carries no judgement.",
             "Lowest and highest: among the clusters whose value is published.",
             f"England is shown only where a real figure exists (x otherwise): {ENGLAND_LABEL}, on the ONS mid-{ENGLAND_YEAR - 1} "
             "population; it is a different date from the cluster values.",
@@ -268,8 +269,8 @@ def partner_table(ctx: Context, code: str) -> Table:
     frame = collaboration.attendance_frame(ctx.clusters, ctx.frames["partner_attendance"])
     own = frame[frame["Code"] == code].iloc[0]
     name = own["Cluster"]
-    rows = [{"Partner": p, "Held meetings attended (%)": own[p]} for p in collaboration.PARTNER_TYPES]
-    return Table(pd.DataFrame(rows), title=f"{name}: partner attendance at cluster meetings ({own['Meetings held']} held)",
+    row = {"Cluster meetings held": str(own["Meetings held"]), **{f"{p}: % attended": own[p] for p in collaboration.PARTNER_TYPES}}
+    return Table(pd.DataFrame([row]), title=f"{name}: partner attendance at cluster meetings, 2012/13",
                  source=SOURCE_ILLUSTRATIVE, status="illustrative", unit="% of held meetings")
 
 
