@@ -44,6 +44,8 @@ STATUS_STYLE = {
     "No": ("#F2F2F2", "", "plain"),
 }
 FINDINGS_PER_CHAPTER = 1
+#: findings the front page shows in another form (the flagged-cluster lists), so are not quoted twice
+ALREADY_SHOWN = re.compile(r"need improvement measures</strong>|on the watch list</strong>")
 
 
 def page_name(code: str, name: str) -> str:
@@ -109,7 +111,9 @@ def headline_findings(ctx: Context, per_chapter: int = FINDINGS_PER_CHAPTER) -> 
     found = chapter_findings(ctx)
     lis = []
     for theme, title in CHAPTERS.items():
-        for item in found[theme][:per_chapter]:
+        # the flagged clusters are listed above the map already: quote the chapter's next finding instead
+        items = [i for i in found[theme] if not ALREADY_SHOWN.search(i)]
+        for item in items[:per_chapter]:
             lis.append(f"<li><a href='{THEMES}/{theme}.html'><strong>{html.escape(title)}</strong></a>: {item}</li>")
     return HTML(
         "<div class='ci-findings ci-headlines'><h2 id='headline-findings'>What the evidence says</h2>"
