@@ -185,7 +185,7 @@ def spine_chart(ctx: Context, code: str, period: str = PERIOD) -> Figure:
         plt.Rectangle((0, 0), 1, 1, color="#9e9e9e", label="Middle half of clusters"),
         plt.Line2D([], [], marker="D", linestyle="", color="#1a1a1a", label=f"England, March {ENGLAND_YEAR} (real)"),
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3, fontsize=9, frameon=False)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize=11, frameon=False)
     fig.tight_layout()
     parts = []
     for r in f.itertuples():
