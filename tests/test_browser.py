@@ -57,11 +57,12 @@ def test_axe_finds_no_serious_or_critical_violation(audit, built_site):
     assert audited == set(browser.representative_pages(built_site))
     assert any(p.startswith("generated/themes/") for p in audited)
     assert sum(p.startswith("generated/clusters/") for p in audited) == 3
+    assert {"generated/front/index.html", "generated/front/finder.html"} <= audited
     assert not _problems(audit, "axe_violations")
 
 
 def test_screenshots_are_saved(audit):
-    assert set(audit.screenshots) == {"front-page", "theme-chapter", "cluster-profile", "map"}
+    assert set(audit.screenshots) == {"front-page", "finder", "theme-chapter", "cluster-profile", "cluster-profile-print", "map"}
     for path in audit.screenshots.values():
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
 

@@ -46,12 +46,37 @@ def test_pdf_has_every_chapter_each_from_a_new_sheet(book_pdf, built_site):
     reader, texts, chapters = book_pdf
     pages = set(browser.site_pages(built_site)) - {"index.html", "genindex.html", "search.html"}
     assert sorted(c["page"] for c in chapters) == sorted(pages)
-    assert sum(c["sheets"] for c in chapters) == len(reader.pages)
+    contents = chapters[0]["first_sheet"] - 1  # the contents page(s) come first
+    assert contents >= 1
+    assert contents + sum(c["sheets"] for c in chapters) == len(reader.pages)
     for before, after in zip(chapters, chapters[1:]):
         assert after["first_sheet"] == before["first_sheet"] + before["sheets"]
-    assert [o.title for o in reader.outline] == [c["title"] for c in chapters]
-    assert chapters[0]["page"] == "book/intro.html"
+    assert [o.title for o in reader.outline] == ["Contents"] + [c["title"] for c in chapters]
+    assert chapters[0]["page"] == "generated/front/index.html"
     assert "Cluster Partnerships Inquiry" in texts[0]
+
+
+def test_contents_page_gives_every_chapter_its_page_number(book_pdf):
+    """Issue 13: the whole-book PDF opens with a contents page; its numbers are the PDF's page labels."""
+    reader, texts, chapters = book_pdf
+    n = chapters[0]["first_sheet"] - 1
+    contents = " ".join(texts[:n])
+    for c in chapters:
+        label = reader.page_labels[c["first_sheet"] - 1]
+        assert label == str(c["first_sheet"] - n)
+        assert f"{_norm(c['title'])} {label}" in contents, c["title"]
+
+
+def test_one_pdf_per_cluster_profile_at_most_two_pages(book_pdf, built_book, built_site, artifacts):
+    """Issue 13: ``pdf`` writes clusters/<code>-<name>.pdf beside the book; each profile prints on two A4 sheets at most."""
+    from pypdf import PdfReader
+
+    folder = built_book / "_build" / "pdf" / "clusters"
+    profiles = sorted(p.stem for p in (built_site / "generated" / "clusters").glob("*.html"))
+    assert sorted(p.stem for p in folder.glob("*.pdf")) == profiles and len(profiles) >= 25
+    sheets = {p.stem: len(PdfReader(str(p)).pages) for p in folder.glob("*.pdf")}
+    assert max(sheets.values()) <= 2, sheets
+    shutil.copy2(folder / f"{profiles[0]}.pdf", artifacts / f"profile-{profiles[0]}.pdf")
 
 
 def test_every_sheet_with_illustrative_numbers_carries_the_label(book_pdf):
@@ -71,8 +96,9 @@ def test_every_sheet_with_illustrative_numbers_carries_the_label(book_pdf):
 
 
 def test_pages_without_illustrative_numbers_are_not_labelled(book_pdf):
-    """The label means something: the front page describes the data but shows no cluster figures."""
+    """The label means something: 'About this book' describes the data but shows no cluster figures."""
     reader, texts, chapters = book_pdf
-    front = chapters[0]
-    assert not front["illustrative"]
-    assert all(_norm(ILLUSTRATIVE_LABEL) not in texts[i] for i in range(front["sheets"]))
+    about = next(c for c in chapters if c["page"] == "book/intro.html")
+    assert not about["illustrative"]
+    first = about["first_sheet"] - 1
+    assert all(_norm(ILLUSTRATIVE_LABEL) not in texts[i] for i in range(first, first + about["sheets"]))

@@ -160,6 +160,10 @@ def new_context(browser):
     return browser.new_context(viewport=VIEWPORT, reduced_motion="reduce", service_workers="block")
 
 
+#: a screenshot's element to scroll to that means "print emulation, whole page" (the print view)
+PRINT_VIEW = "@print"
+
+
 def audit_page(context, base_url: str, page_path: str, *, axe: bool = True, screenshot: Path | None = None,
                scroll_to: str | None = None) -> PageAudit:
     """Load one page of the site served at ``base_url`` and audit it."""
@@ -207,7 +211,11 @@ def audit_page(context, base_url: str, page_path: str, *, axe: bool = True, scre
             result.axe_run = True
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
-            if scroll_to and page.locator(scroll_to).count():
+            if scroll_to == PRINT_VIEW:
+                page.emulate_media(media="print")
+                page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+                page.screenshot(path=str(screenshot), full_page=True)
+            elif scroll_to and page.locator(scroll_to).count():
                 page.locator(scroll_to).first.scroll_into_view_if_needed()
                 page.screenshot(path=str(screenshot))
             else:
@@ -241,6 +249,9 @@ MAP_IMAGE = "img[alt^='Map']"  # static maps' alt text starts "Map of …" (maps
 INTERACTIVE_MAP = ".ci-interactive"  # offline plotly maps (interactive.py)
 
 
+FINDER_PAGE = "generated/front/finder.html"
+
+
 def front_page(site: Path) -> str:
     """The site's front page: ``index.html`` is Jupyter Book's redirect to the toc's root page."""
     from .pdf import front_page as _front
@@ -254,7 +265,8 @@ def representative_pages(site: Path) -> list[str]:
     themes = [p for p in pages if p.startswith("generated/themes/")]
     clusters = [p for p in pages if p.startswith("generated/clusters/")]
     picked = [clusters[i] for i in sorted({0, len(clusters) // 2, len(clusters) - 1})] if clusters else []
-    return [front_page(site), *themes, *picked]
+    finder = [p for p in pages if p == FINDER_PAGE]
+    return [front_page(site), *finder, *themes, *picked]
 
 
 def map_page(site: Path) -> tuple[str, str] | None:
@@ -277,10 +289,13 @@ def screenshot_plan(site: Path) -> dict[str, tuple[str, str | None]]:
     themes = [p for p in pages if p.startswith("generated/themes/")]
     clusters = [p for p in pages if p.startswith("generated/clusters/")]
     plan = {"front-page": (front_page(site), None)}
+    if FINDER_PAGE in pages:
+        plan["finder"] = (FINDER_PAGE, None)
     if themes:
         plan["theme-chapter"] = (next((t for t in themes if t.endswith("performance.html")), themes[0]), None)
     if clusters:
         plan["cluster-profile"] = (clusters[0], None)
+        plan["cluster-profile-print"] = (clusters[0], PRINT_VIEW)
     found = map_page(site)
     if found:
         plan["map"] = found

@@ -103,6 +103,50 @@ def _trend_alt(frame: pd.DataFrame, x: str, y: str, series: str, y_label: str, p
     return f"Line chart of {y_label}, {period}. " + "; ".join(parts) + ". The data table follows the chart."
 
 
+def trend_panels(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    series: str,
+    panel: str,
+    *,
+    y_labels: dict[str, str],
+    title: str,
+    units: str,
+    period: str,
+    source: str,
+    status: str,
+    table: Table,
+) -> Figure:
+    """Line charts side by side, one panel (and one unit) per value of ``panel``: never two units on one axis.
+
+    ``y_labels`` maps each panel to its axis label (its unit). Within a panel, series differ by
+    marker, dash and colour, in the same order in every panel.
+    """
+    set_theme()
+    panels = list(dict.fromkeys(frame[panel]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 3.6), squeeze=False)
+    alts = []
+    for ax, name in zip(axes[0], panels):
+        part = frame[frame[panel] == name]
+        for i, s in enumerate(dict.fromkeys(part[series])):
+            line = part[part[series] == s]
+            ax.plot(line[x], line[y], label=mpl_text(s), color=PALETTE[i % len(PALETTE)], marker=MARKERS[i % len(MARKERS)],
+                    linestyle=LINESTYLES[i % len(LINESTYLES)], markersize=4)
+        ax.set_ylabel(mpl_text(y_labels[name]))
+        ax.set_ylim(bottom=0)
+        ax.set_title(mpl_text(name), fontsize=11)
+        ticks = list(part[x].drop_duplicates())[::4]
+        ax.set_xticks(ticks)
+        ax.tick_params(axis="x", rotation=45, labelsize=11)
+        ax.legend(loc="lower left", fontsize=9, frameon=True)
+        alts.append(_trend_alt(part, x, y, series, y_labels[name], period).replace(" The data table follows the chart.", ""))
+    fig.suptitle(mpl_text(title), fontsize=12)
+    fig.tight_layout()
+    alt = f"{len(panels)} panels, one unit each. " + " ".join(alts) + " The data table follows the chart."
+    return Figure(fig, title=title, alt_text=alt, units=units, period=period, source=source, status=status, table=table)
+
+
 def ranked_bar_chart(
     table: pd.DataFrame,
     *,

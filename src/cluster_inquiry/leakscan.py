@@ -119,7 +119,7 @@ MEASURES: tuple[Measure, ...] = (
 #: column headers that identify a row or give a denominator or city value: never placed on a measure
 IDENTITY_HEADER = re.compile(
     r"^(cluster.*|area|map label|month|period|indicator|unit|fact|data|source|notes?)$|denominator|population|"
-    r"cohort|on roll|^city\b|children aged|^pop_",
+    r"cohort|on roll|^city\b|^england\b|children aged|^pop_",
     re.IGNORECASE,
 )
 #: what a hidden or empty cell may show

@@ -8,7 +8,9 @@ sheet; the parts are merged with pypdf, with one bookmark per chapter.
 Every sheet of a chapter that shows illustrative numbers (any ``illustrative`` or ``mixed`` data
 label on the page) carries :data:`ILLUSTRATIVE_LABEL` in its running footer, so a loose sheet
 taken out of the pack still says that its numbers are modelled. ``evidence-book.json`` beside the
-PDF lists each chapter's first sheet, sheet count and whether it is labelled.
+PDF lists each chapter's first sheet, sheet count and whether it is labelled. The PDF opens with a
+contents page (chapters and their page numbers, counted from the first page after it, as the PDF's
+page labels are) and ``clusters/<code>-<name>.pdf`` beside it holds each cluster profile on its own.
 """
 
 from __future__ import annotations
@@ -101,6 +103,47 @@ def _footer(title: str, illustrative: bool) -> str:
     )
 
 
+CLUSTER_FOLDER = "clusters"  # one PDF per cluster profile, beside the whole-book PDF, named by cluster
+CLUSTER_PAGES = "generated/clusters/"
+
+
+def contents_html(chapters: list[Chapter]) -> str:
+    """The whole-book PDF's contents page: every chapter and the page it starts on (counted after the contents)."""
+    rows = "".join(
+        f"<tr><td>{html.escape(c.title)}</td><td style='text-align:right'>{c.first_sheet}</td></tr>" for c in chapters
+    )
+    return (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Contents</title><style>"
+        "body{font-family:sans-serif;font-size:10pt;color:#1a1a1a} table{width:100%;border-collapse:collapse}"
+        "td{padding:1px 4px;border-bottom:1px dotted #767676} h1{font-size:16pt}</style></head><body>"
+        f"<h1>{html.escape(BOOK_TITLE)}: contents</h1><table><thead><tr><th style='text-align:left'>Chapter</th>"
+        f"<th style='text-align:right'>Page</th></tr></thead><tbody>{rows}</tbody></table>"
+        "<p>Page numbers count from the first page after these contents (the PDF's page labels). Each page's "
+        "footer also gives its page within its chapter.</p></body></html>"
+    )
+
+
+def _print_contents(context, chapters: list[Chapter], *, path: Path) -> None:
+    page = context.new_page()
+    page.set_content(contents_html(chapters))
+    page.pdf(path=str(path), format="A4", margin=MARGIN)
+    page.close()
+
+
+def _cluster_pdfs(pages: list[str], parts: Path, folder: Path) -> list[Path]:
+    """Copy each cluster profile's printed part to ``folder/<code>-<name>.pdf``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.pdf"):
+        old.unlink()
+    written = []
+    for i, page in enumerate(pages):
+        if page.startswith(CLUSTER_PAGES):
+            target = folder / (posixpath.basename(page).removesuffix(".html") + ".pdf")
+            target.write_bytes((parts / f"{i:03d}.pdf").read_bytes())
+            written.append(target)
+    return written
+
+
 def build_pdf(site: Path, out: Path, *, pages: list[str] | None = None) -> list[Chapter]:
     """Print ``site`` (a built Jupyter Book) to ``out``; return the chapters with their sheets."""
     from pypdf import PdfReader, PdfWriter
@@ -115,7 +158,6 @@ def build_pdf(site: Path, out: Path, *, pages: list[str] | None = None) -> list[
     parts = out.parent / f".{out.stem}-parts"
     parts.mkdir(parents=True, exist_ok=True)
     chapters: list[Chapter] = []
-    writer = PdfWriter()
     sheet = 1
     with serve(site) as base, chromium() as browser:
         context = browser.new_context(viewport={"width": 1100, "height": 1400})
@@ -133,11 +175,23 @@ def build_pdf(site: Path, out: Path, *, pages: list[str] | None = None) -> list[
             )
             page.close()
             reader = PdfReader(str(part))
-            writer.append(reader, outline_item=title)
             chapters.append(Chapter(page_path, title, sheet, len(reader.pages), illustrative))
             sheet += len(reader.pages)
+        # the contents page: each chapter's first page, numbered from the first page after the contents
+        # (the merged PDF's page labels say the same, so a viewer's page box agrees with the contents)
+        contents = parts / "contents.pdf"
+        _print_contents(context, chapters, path=contents)
         context.close()
+    n = len(PdfReader(str(contents)).pages)
+    writer = PdfWriter()
+    writer.append(PdfReader(str(contents)), outline_item="Contents")
+    for index, chapter in enumerate(chapters):
+        writer.append(PdfReader(str(parts / f"{index:03d}.pdf")), outline_item=chapter.title)
+        chapter.first_sheet += n  # the JSON keeps sheets of the merged file
+    writer.set_page_label(0, n - 1, style="/r")  # the contents: i, ii …; the book from 1
+    writer.set_page_label(n, len(writer.pages) - 1, style="/D", start=1)
     writer.add_metadata({"/Title": BOOK_TITLE, "/Author": "Scrutiny Board (Children and Families) evidence team"})
+    _cluster_pdfs(pages, parts, out.parent / CLUSTER_FOLDER)
     tmp = out.with_name(f".{out.name}.tmp")
     with open(tmp, "wb") as fh:
         writer.write(fh)

@@ -59,6 +59,11 @@ RECORD_PAGES = {
     "recommendations": "recommendations.ipynb",
     "provenance": "provenance.ipynb",
 }
+#: the front page and the cluster finder (generated/front/<page>): page → template; planned with the themes
+FRONT_PAGES = {
+    "index": "front_page.ipynb",
+    "finder": "cluster_finder.ipynb",
+}
 #: deep-dive case studies: generated/case-studies/<cluster page>
 CASE_STUDY_FOLDER = "case-studies"
 PROFILE_TEMPLATE = "cluster_profile.ipynb"
@@ -108,6 +113,9 @@ def plan_jobs(
     """The notebooks to execute: theme chapters, the inquiry's record (full builds only), one profile
     per cluster, then a deep-dive case study (the profile template with ``deep_dive``) per visited cluster."""
     jobs = []
+    if themes is None:  # the front pages quote every chapter, so they come with the full set of themes
+        for page, template in FRONT_PAGES.items():
+            jobs.append(NotebookJob(template, f"front/{page}.ipynb", {}))
     for theme in THEMES if themes is None else themes:
         if theme not in THEMES:
             raise UnknownClusterError(f"unknown theme {theme!r}; themes are {', '.join(THEMES)}")

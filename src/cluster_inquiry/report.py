@@ -339,11 +339,12 @@ def performance_findings(ctx: Context, period: str = "2013-09", previous: str = 
 def city_obsessions_trend(ctx: Context) -> Figure:
     city = indicators.city_tracker(ctx.frames["obsessions_monthly"])
     pop = int(ctx.frames["cluster_population"]["pop_0_17"].sum())
+    per, pct = "Per 10,000 children aged 0–17", "NEET, % of the 16–18 cohort"
     long = pd.concat(
         [
-            pd.DataFrame({"month": city["month"], "measure": "Looked-after children per 10,000", "value": city["lac_count"] / pop * 10_000}),
-            pd.DataFrame({"month": city["month"], "measure": "Child-protection plans per 10,000", "value": city["cpp_count"] / pop * 10_000}),
-            pd.DataFrame({"month": city["month"], "measure": "NEET (% of 16–18 cohort) × 10", "value": city["neet_pct"] * 10}),
+            pd.DataFrame({"month": city["month"], "panel": per, "measure": "Looked-after children", "value": city["lac_count"] / pop * 10_000}),
+            pd.DataFrame({"month": city["month"], "panel": per, "measure": "Child-protection plans", "value": city["cpp_count"] / pop * 10_000}),
+            pd.DataFrame({"month": city["month"], "panel": pct, "measure": "NEET", "value": city["neet_pct"]}),
         ]
     )
     table = Table(
@@ -363,9 +364,10 @@ def city_obsessions_trend(ctx: Context) -> Figure:
         notes=["z = not applicable (August: school holidays).", indicators.MONTHLY_ATTENDANCE_DEFINITION],
         indicators=TRACKER_CODES,
     )
-    return charts.trend_chart(
-        long, "month", "value", "measure", title="The obsessions across the city, April 2012 to March 2014",
-        y_label="rate", units="per 10,000 children; NEET % × 10", period="April 2012 to March 2014",
+    return charts.trend_panels(
+        long, "month", "value", "measure", "panel", y_labels={per: "per 10,000 children", pct: "% of 16–18 cohort"},
+        title="The obsessions across the city, April 2012 to March 2014",
+        units="per 10,000 children aged 0–17 (left); NEET % of the 16–18 cohort (right)", period="April 2012 to March 2014",
         source=SOURCE_ILLUSTRATIVE, status="mixed", table=table,
     )
 
@@ -401,21 +403,23 @@ def cluster_trend(ctx: Context, code: str) -> Figure:
     neet = (own["neet_count"] / own["neet_cohort"] * 100).where(~res.mask["NEET"])
     city_lac = city["lac_count"] / pop.sum() * 10_000
     name = row["cluster_name"]
+    lac_panel, neet_panel = "Looked-after children per 10,000 aged 0–17", "NEET, % of the 16–18 cohort"
     long = pd.concat(
         [
-            pd.DataFrame({"month": own["month"], "series": f"{name}: LAC per 10,000", "value": lac_rate}),
-            pd.DataFrame({"month": city["month"], "series": "City: LAC per 10,000", "value": city_lac}),
-            pd.DataFrame({"month": own["month"], "series": f"{name}: NEET %", "value": neet}),
-            pd.DataFrame({"month": city["month"], "series": "City: NEET %", "value": city["neet_pct"]}),
+            pd.DataFrame({"month": own["month"], "panel": lac_panel, "series": name, "value": lac_rate}),
+            pd.DataFrame({"month": city["month"], "panel": lac_panel, "series": "City", "value": city_lac}),
+            pd.DataFrame({"month": own["month"], "panel": neet_panel, "series": name, "value": neet}),
+            pd.DataFrame({"month": city["month"], "panel": neet_panel, "series": "City", "value": city["neet_pct"]}),
         ]
     )
     table = Table(res.table, title=f"{name}: monthly tracker, April 2012 to March 2014",
                   source=SOURCE_ILLUSTRATIVE, status="illustrative",
                   notes=["z = not applicable (August).", indicators.MONTHLY_ATTENDANCE_DEFINITION],
                   indicators=TRACKER_CODES)
-    return charts.trend_chart(
-        long, "month", "value", "series", title=f"{name} against the city: looked-after children and NEET",
-        y_label="rate", units="LAC per 10,000 children aged 0–17; NEET % of 16–18 cohort",
+    return charts.trend_panels(
+        long, "month", "value", "series", "panel", y_labels={lac_panel: "per 10,000 children", neet_panel: "% of 16–18 cohort"},
+        title=f"{name} against the city: looked-after children and NEET",
+        units="LAC per 10,000 children aged 0–17 (left); NEET % of 16–18 cohort (right)",
         period="April 2012 to March 2014", source=SOURCE_ILLUSTRATIVE, status="illustrative", table=table,
     )
 
@@ -512,6 +516,11 @@ PROFILE_CALLS = (
     "report.cluster_trend", "report.cluster_indicator_summary",
     # the inquiry's record (data/inquiry, counted whole) and the cluster's own name
     "record.profile_evidence", "record.case_study_intro", "record.visit_answer",
+    # issue 13: the spine chart (city ranges in profile_benchmarks), the improvement rule's result (its own
+    # rows and the city values), wards (the LSOA lookup, counted whole), funding, partners and joint work
+    # (their tables counted whole; other clusters' names in profile_benchmarks), links onward
+    "profiles.improvement_flag", "profiles.onward_links", "profiles.spine", "profiles.wards",
+    "profiles.funding_table", "profiles.partner_table", "profiles.joint_work",
 )
 
 
@@ -543,6 +552,14 @@ def profile_benchmarks(frames: dict[str, pd.DataFrame], paths: Paths | None = No
         pub = published_indicator(ctx, icode, period)
         hidden = pub.numeric.set_index("cluster_code")["value"].isna()
         published[f"{icode}/{period}"] = ([int(sel["numerator"].sum()), int(sel["denominator"].sum())], hidden)
+    # the spine chart's city range: the lowest, quartiles and highest published value of each key indicator
+    ranges = {}
+    for (icode, period), (_, _hidden) in ((k.split("/"), v) for k, v in published.items()):
+        values = published_indicator(ctx, icode, period).numeric["value"].dropna().astype(float)
+        ranges[f"{icode}/{period}"] = [repr(float(v)) for v in (values.min(), *np.percentile(values, [25, 75]), values.max())] \
+            if len(values) else []
+    city["ranges"] = ranges
+    city["names"] = sorted(zip(ctx.clusters["cluster_code"], ctx.clusters["cluster_name"]))  # joint work links other profiles
     out = {}
     for code in ctx.clusters["cluster_code"]:
         out[code] = {
