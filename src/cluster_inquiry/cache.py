@@ -412,16 +412,30 @@ def read_manifest(build: Path) -> dict:
         return {"schema": SCHEMA, "jobs": {}}
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         return {"schema": SCHEMA, "jobs": {}}
-    data.setdefault("jobs", {})
+    jobs = data.setdefault("jobs", {})
+    # a manifest of the wrong shape ("jobs": [], an entry that is not an object) is treated as absent
+    if not isinstance(jobs, dict) or not all(isinstance(e, dict) for e in jobs.values()):
+        return {"schema": SCHEMA, "jobs": {}}
+    if not isinstance(data.get("site", ""), (str, type(None))) or not isinstance(data.get("book_sources", []), (list, type(None))):
+        return {"schema": SCHEMA, "jobs": {}}
     return data
 
 
-def write_manifest(build: Path, manifest: dict) -> Path:
+def stage_manifest(build: Path, manifest: dict) -> Path:
+    """Write the manifest beside its final place (``os.replace`` it onto :func:`manifest_path` to commit)."""
     manifest = {"schema": SCHEMA, "written": time.strftime("%Y-%m-%dT%H:%M:%S"), **manifest}
+    tmp = manifest_path(build).with_name(f".manifest.{uuid.uuid4().hex[:6]}.tmp")
+    try:
+        tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def write_manifest(build: Path, manifest: dict) -> Path:
     target = manifest_path(build)
-    tmp = target.with_name(f".manifest.{uuid.uuid4().hex[:6]}.tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
+    os.replace(stage_manifest(build, manifest), target)
     return target
 
 
@@ -631,9 +645,9 @@ def manifest_results(paths: Paths) -> list:
     return out
 
 
-def record_build(paths: Paths, results: Iterable, key: str, site: Path, *, seconds: float | None = None,
-                 sources: Iterable[str] = (), options: Mapping[str, Any] | None = None) -> Path:
-    """Write the manifest of a newly published site and prune the store to what it may need."""
+def build_manifest(paths: Paths, results: Iterable, key: str, site: Path, *, seconds: float | None = None,
+                   sources: Iterable[str] = (), options: Mapping[str, Any] | None = None) -> dict:
+    """The manifest of a site about to be published (its jobs' keys, parts, status and seconds)."""
     previous = read_manifest(paths.build)["jobs"]
     jobs = {}
     for res in results:
@@ -649,7 +663,19 @@ def record_build(paths: Paths, results: Iterable, key: str, site: Path, *, secon
             # how long the notebook took when it was last executed (kept while it is reused)
             "seconds": round(res.seconds, 2) if res.status == "executed" else before.get("seconds"),
         }
-    path = write_manifest(paths.build, {"build_key": key, "site": site.name, "seconds": seconds, "jobs": jobs,
-                                        "book_sources": list(sources), "options": dict(options or {})})
-    NotebookStore(paths.build).prune(keep={j["key"] for j in jobs.values()})
+    return {"build_key": key, "site": site.name, "seconds": seconds, "jobs": jobs,
+            "book_sources": list(sources), "options": dict(options or {})}
+
+
+def prune_store(paths: Paths, manifest: Mapping) -> int:
+    """Delete stored notebooks the published manifest does not need (beyond the spare ones)."""
+    return NotebookStore(paths.build).prune(keep={j["key"] for j in manifest["jobs"].values()})
+
+
+def record_build(paths: Paths, results: Iterable, key: str, site: Path, *, seconds: float | None = None,
+                 sources: Iterable[str] = (), options: Mapping[str, Any] | None = None) -> Path:
+    """Write the manifest of a newly published site and prune the store to what it may need."""
+    manifest = build_manifest(paths, results, key, site, seconds=seconds, sources=sources, options=options)
+    path = write_manifest(paths.build, manifest)
+    prune_store(paths, manifest)
     return path

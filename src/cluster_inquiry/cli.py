@@ -25,10 +25,22 @@ app = typer.Typer(add_completion=False, help="Build and check the Cluster Inquir
 console = Console(stderr=True)
 
 
-def _fail(exc: ClusterInquiryError) -> None:
+def _fail(exc: ClusterInquiryError | OSError) -> None:
     # the message can quote input cells: print it literally (a "[/red]" in a cell is text, not markup)
-    console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+    console.print(f"[bold red]error:[/] {escape(_message(exc))}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
+
+
+def _message(exc: BaseException) -> str:
+    """An expected error's text; an OSError (a read-only folder, a full disk) as ``path: reason``, one line."""
+    if isinstance(exc, OSError) and not isinstance(exc, ClusterInquiryError):
+        where = exc.filename if exc.filename is not None else "-"
+        try:
+            where = Path(where).resolve().relative_to(project_paths().root).as_posix()
+        except (ValueError, OSError, RuntimeError, TypeError):
+            pass
+        return f"{where}: {exc.strerror or type(exc).__name__}; nothing was published (the previous site stays)"
+    return str(exc)
 
 
 def _built_site(site: Optional[Path], paths: Paths) -> Path:
@@ -104,7 +116,7 @@ def build(
 
     try:
         result = pipeline.build(workers=jobs, progress=not quiet, timeout=timeout, force=force, scheduler=scheduler)
-    except ClusterInquiryError as exc:
+    except (ClusterInquiryError, OSError) as exc:
         _fail(exc)
     if result.up_to_date:
         console.print(f"[green]up to date[/]: nothing changed since the published build ({len(result.results)} notebooks); "
@@ -160,13 +172,13 @@ def run(
 
     try:
         results = pipeline.run(cluster=cluster, theme=theme, all_jobs=all_jobs, force=force, workers=jobs, scheduler=scheduler)
-    except ClusterInquiryError as exc:
+    except (ClusterInquiryError, OSError) as exc:
         _fail(exc)
     _summary(results)
     if book:
         try:
             result = pipeline.build(workers=jobs, scheduler=scheduler)
-        except ClusterInquiryError as exc:
+        except (ClusterInquiryError, OSError) as exc:
             _fail(exc)
         state = "up to date" if result.up_to_date else "published"
         console.print(f"[green]{state}[/] _build/html in {result.seconds:.0f} s")
