@@ -364,13 +364,48 @@ class NotebookStore:
     def has(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    def digest_path(self, key: str) -> Path:
+        """The SHA-256 of the notebook's bytes, recorded when it was stored."""
+        return self.dir / f"{key}.sha256"
+
     def put(self, key: str, text: str) -> Path:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{key}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+        data = text.encode("utf-8")
+        for path, content in ((self.digest_path(key), hashlib.sha256(data).hexdigest().encode() + b"\n"), (target, data)):
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
+            tmp.write_bytes(content)
+            os.replace(tmp, path)
         return target
+
+    def problem(self, key: str) -> str | None:
+        """Why the stored notebook cannot be served (None: its bytes are those recorded when it was made).
+
+        Executed notebooks in ``_build/executed`` are hard links to these files, so an edit there is
+        an edit here; a crash or a full disk can leave one short. Either way its digest differs.
+        """
+        try:
+            recorded = self.digest_path(key).read_text(encoding="ascii").strip()
+        except (OSError, ValueError):
+            return "has no recorded digest"
+        try:
+            h = hashlib.sha256()
+            with open(self.path(key), "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+        except OSError as exc:
+            return f"is unreadable ({exc.strerror or type(exc).__name__})"
+        if h.hexdigest() != recorded:
+            return "was changed or truncated after it was made (its digest differs from the one recorded)"
+        return None
+
+    def drop(self, key: str) -> None:
+        """Remove a stored notebook and its digest (a hard link elsewhere keeps its own copy)."""
+        for path in (self.path(key), self.digest_path(key)):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass
 
     def read(self, key: str) -> str:
         return self.path(key).read_text(encoding="utf-8")
@@ -384,6 +419,8 @@ class NotebookStore:
         except OSError:
             tmp.write_bytes(self.path(key).read_bytes())
         os.replace(tmp, dest)
+        # rename() between two links to one file does nothing and leaves ``tmp``: remove it
+        tmp.unlink(missing_ok=True)
         try:
             os.utime(self.path(key))  # recently used: kept by prune()
         except OSError:
@@ -397,6 +434,7 @@ class NotebookStore:
         others = sorted((p for p in self.dir.glob("*.ipynb") if p.stem not in keep), key=lambda p: p.stat().st_mtime, reverse=True)
         for p in others[spare:]:
             p.unlink(missing_ok=True)
+            self.digest_path(p.stem).unlink(missing_ok=True)
         return max(0, len(others) - spare)
 
 
@@ -544,13 +582,19 @@ def run_cached(
     store = NotebookStore(paths.build)
     published = read_manifest(paths.build)["jobs"]
     cached, tasks, prints = [], [], {}
+    dropped: dict[str, str] = {}  # output → why its cached notebook was not served
     templates: dict[str, str] = {}
     for job in jobs:
         f = fp.fingerprint(job)
         prints[job.output] = f
         if not force and store.has(f.key):
-            cached.append(JobResult(job, "cached", 0.0, key=f.key, parts=f.parts))
-            continue
+            problem = store.problem(f.key)
+            if problem is None:
+                cached.append(JobResult(job, "cached", 0.0, key=f.key, parts=f.parts))
+                continue
+            store.drop(f.key)
+            dropped[job.output] = f"cached notebook {problem}; dropped"
+            print(f"cache: {job.output}: the cached notebook {problem}; executing it again", file=sys.stderr)
         if job.template not in templates:
             templates[job.template] = (paths.notebooks / job.template).read_text(encoding="utf-8")
         tasks.append(Task(
@@ -562,6 +606,8 @@ def run_cached(
     def reason(job) -> str:
         if force:
             return "forced"
+        if job.output in dropped:
+            return dropped[job.output]
         before = published.get(job.output, {}).get("parts")
         changed = prints[job.output].changed(before)
         return ", ".join(changed) if changed else "not in cache"
