@@ -70,11 +70,18 @@ SCHEDULER_HELP = "run notebooks on Dask: a scheduler address (tcp://host:8786) o
 
 
 @app.command()
-def generate(out_dir: Optional[Path] = typer.Option(None, help="where to write (default data/clusters)")) -> None:
+def generate(
+    out_dir: Optional[Path] = typer.Option(None, help="where to write (default data/clusters)"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace files holding real rows or not written by the generator (a backup of each is kept)"),
+) -> None:
     """Regenerate the illustrative cluster dataset (deterministic; byte-identical on rerun)."""
     from . import generate as generate_mod
 
-    for path in generate_mod.main(out_dir=out_dir):
+    try:
+        written = generate_mod.main(out_dir=out_dir, overwrite=overwrite)
+    except (ClusterInquiryError, OSError) as exc:
+        _fail(exc)
+    for path in written:
         console.print(f"wrote {path.relative_to(project_paths().root) if path.is_relative_to(project_paths().root) else path}")
 
 
