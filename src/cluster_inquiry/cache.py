@@ -43,7 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .paths import Paths
+from .exceptions import InputFileError, SchedulerError
+from .paths import Paths, not_a_file
 
 SCHEMA = 1
 PACKAGE = "cluster_inquiry"
@@ -95,13 +96,33 @@ def walk_files(folder: Path) -> list[Path]:
         return [folder]
     if not folder.is_dir():
         return out
+    seen: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:  # a link back to a folder already walked: walk it once
+            dirnames[:] = []
+            continue
+        seen.add(real)
         dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_DIRS and not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith(".") or name.endswith(IGNORED_SUFFIXES):
                 continue
-            out.append(Path(dirpath) / name)
+            path = Path(dirpath) / name
+            refused = not_a_file(path)  # a FIFO would hang the hash; a dangling link has no bytes
+            if refused:
+                raise InputFileError(f"{_shown(path)}: {refused}; remove it or replace it with the file")
+            out.append(path)
     return out
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the project root when it is under it (messages never show machine paths)."""
+    try:
+        from .paths import find_root
+
+        return path.relative_to(find_root()).as_posix()
+    except (ValueError, RuntimeError):
+        return str(path)
 
 
 def files_digest(files: Iterable[Path], base: Path) -> str:
@@ -151,10 +172,16 @@ def _imports(tree: ast.AST, current: str | None = None, is_package: bool = False
 
 def notebook_code(path: Path) -> str:
     """The code cells of a notebook, with IPython magics and shell lines dropped."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0][:120]
+        raise InputFileError(f"{path.parent.name}/{path.name}: not a valid notebook ({reason})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells", []), list):
+        raise InputFileError(f"{path.parent.name}/{path.name}: not a valid notebook (no list of cells)")
     lines = []
     for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
@@ -624,7 +651,14 @@ def run_cached(
         prepare_shared_inputs(paths, frames)
     own_executor = executor is None and bool(tasks)
     if own_executor:
-        executor = make_executor(workers, scheduler)
+        try:
+            executor = make_executor(workers, scheduler)
+        except (OSError, TimeoutError, ValueError) as exc:  # no scheduler answers there
+            if not scheduler:
+                raise
+            detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+            raise SchedulerError(f"--scheduler {scheduler}: no Dask scheduler answered ({detail}); "
+                                 "nothing was executed") from None
     try:
         ran = run_tasks(executor, tasks, progress=progress, on_result=on_result, cached=cached) if tasks else []
     finally:

@@ -91,6 +91,8 @@ def validate(data_dir: Optional[Path] = typer.Option(None, help="folder of input
     from .validation import validate_inputs
 
     report = validate_inputs(directory=data_dir)
+    for note in report.notes:
+        typer.echo(note, err=True)
     if report.ok:
         console.print(f"[green]ok[/]: {len(report.frames)} tables pass the data contract")
         return
@@ -115,7 +117,11 @@ def build(
         from .cache import unchanged_site
 
         start = time.perf_counter()
-        if unchanged_site(project_paths(), {"strict": True}) is not None:
+        try:
+            unchanged = unchanged_site(project_paths(), {"strict": True})
+        except ClusterInquiryError:
+            unchanged = None  # e.g. a FIFO under data/: the full build below reports it, one line
+        if unchanged is not None:
             console.print(f"[green]up to date[/]: nothing changed since the published build; _build/html kept "
                           f"({time.perf_counter() - start:.1f} s)")
             return

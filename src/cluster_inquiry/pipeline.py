@@ -29,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import cache
-from .exceptions import BookBuildError, NotebookExecutionError, UnknownClusterError
+from .exceptions import BookBuildError, InputFileError, NotebookExecutionError, SchedulerError, UnknownClusterError
 from . import leakscan
 from .execute import JobResult, NotebookJob
 from . import downloads
@@ -140,6 +140,23 @@ def plan_jobs(
             )
         )
     return jobs
+
+
+#: what ``--scheduler`` accepts: "local", or a Dask address (protocol://host[:port])
+SCHEDULER_ADDRESS = r"^(tcp|tls|ucx|ws|wss|inproc)://(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?$"
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """Refuse a malformed ``--scheduler`` before anything runs (one line, the form it takes)."""
+    import re
+
+    if scheduler is None or scheduler == "local":
+        return
+    found = re.match(SCHEDULER_ADDRESS, scheduler)
+    port = int(found.group(3)[1:]) if found and found.group(3) else 8786
+    if not found or not 0 < port < 65536:
+        raise SchedulerError(f"--scheduler {scheduler[:80]!r}: not a Dask scheduler address; give 'local' "
+                             "or protocol://host:port, e.g. tcp://127.0.0.1:8786")
 
 
 def run_notebooks(
@@ -291,8 +308,13 @@ def build(
     """
     start = time.perf_counter()
     paths = paths or project_paths()
+    check_scheduler(scheduler)
     options = {"strict": strict}
-    build_key = cache.build_key(paths, BOOK_SOURCES, options=options, environment=cache.environment_digest())
+    try:
+        build_key = cache.build_key(paths, BOOK_SOURCES, options=options, environment=cache.environment_digest())
+    except InputFileError:
+        load_inputs(paths)  # a table that is not a file: validation names it as file:row: column: rule
+        raise
     if not force:
         site = cache.up_to_date(paths, build_key)
         if site is not None:
@@ -344,6 +366,7 @@ def run(
     """Execute the named cluster's profile and/or theme (or every notebook, ``all_jobs``) into
     ``_build/executed``. Unchanged notebooks come from the cache unless ``force``."""
     paths = paths or project_paths()
+    check_scheduler(scheduler)
     frames = load_inputs(paths)
     if all_jobs:
         jobs = plan_jobs(frames["clusters"], case_studies=case_study_codes(frames))
