@@ -89,7 +89,7 @@ def file_digest(path: Path) -> str:
     return found
 
 
-def walk_files(folder: Path) -> list[Path]:
+def walk_files(folder: Path, root: Path | None = None) -> list[Path]:
     """Every file under ``folder`` (following links), skipping derived and editor files."""
     out: list[Path] = []
     if folder.is_file():
@@ -110,17 +110,17 @@ def walk_files(folder: Path) -> list[Path]:
             path = Path(dirpath) / name
             refused = not_a_file(path)  # a FIFO would hang the hash; a dangling link has no bytes
             if refused:
-                raise InputFileError(f"{_shown(path)}: {refused}; remove it or replace it with the file")
+                raise InputFileError(f"{_shown(path, root)}: {refused}; remove it or replace it with the file")
             out.append(path)
     return out
 
 
-def _shown(path: Path) -> str:
+def _shown(path: Path, root: Path | None = None) -> str:
     """``path`` relative to the project root when it is under it (messages never show machine paths)."""
     try:
         from .paths import find_root
 
-        return path.relative_to(find_root()).as_posix()
+        return path.relative_to(root or find_root()).as_posix()
     except (ValueError, RuntimeError):
         return str(path)
 
@@ -252,7 +252,7 @@ def environment_digest() -> str:
 
 def data_files(paths: Paths) -> list[Path]:
     """Every input file under ``data/`` (derived ``data/processed`` excluded)."""
-    return walk_files(paths.root / "data")
+    return walk_files(paths.root / "data", paths.root)
 
 
 def _rows_by_cluster(path: Path) -> dict[str, list[list[str]]]:
