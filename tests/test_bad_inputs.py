@@ -23,6 +23,9 @@ from cluster_inquiry import cli
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).parent / "bad_inputs"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "case.json").exists())
+#: files as councils' tools write them, which must be accepted (tests/accepted_inputs/README.md)
+ACCEPTED_CORPUS = Path(__file__).parent / "accepted_inputs"
+ACCEPTED = sorted(p.name for p in ACCEPTED_CORPUS.iterdir() if (p / "case.json").exists())
 runner = CliRunner()
 
 
@@ -61,6 +64,19 @@ def apply_mutation(data: Path, case_dir: Path, m: dict) -> None:
         path.write_bytes(raw.replace(m["find"].encode(), bytes.fromhex(m["hex"]), 1))
     elif op == "reencode":
         path.write_bytes(path.read_text(encoding="utf-8").encode(m["encoding"]))
+    elif op == "replace_all_bytes":
+        raw = path.read_bytes()
+        assert m["find"].encode() in raw, f"marker {m['find']!r} not found"
+        path.write_bytes(raw.replace(m["find"].encode(), m["replace"].encode()))
+    elif op == "make_dir":  # a folder where the file should be
+        path.unlink()
+        path.mkdir()
+    elif op == "make_fifo":  # a named pipe: reading it would block for ever
+        path.unlink()
+        os.mkfifo(path)
+    elif op == "symlink":  # a link to m["target"] (missing, or the link itself: a loop)
+        path.unlink()
+        os.symlink(m["target"], path)
     else:
         df = _read(path)
         if op == "set":
@@ -92,18 +108,22 @@ def apply_mutation(data: Path, case_dir: Path, m: dict) -> None:
         _write(df, path)
 
 
-def broken_copy(name: str, dest: Path) -> Path:
+def broken_copy(name: str, dest: Path, corpus: Path = CORPUS) -> Path:
     """A copy of the shipped data/clusters with the case's mutations applied."""
     shutil.copytree(ROOT / "data" / "clusters", dest)
-    for m in load_case(name)["mutations"]:
-        apply_mutation(dest, CORPUS / name, m)
+    for m in json.loads((corpus / name / "case.json").read_text(encoding="utf-8"))["mutations"]:
+        apply_mutation(dest, corpus / name, m)
     return dest
 
 
-def assert_reported(output: str, expect: list[str]) -> None:
+def assert_reported(output: str, expect: list[str], case: dict | None = None) -> None:
     lines = output.splitlines()
     assert any(all(e in line for e in expect) for line in lines), f"no line has all of {expect!r}:\n{output}"
     assert "Traceback" not in output
+    for word in (case or {}).get("forbid", []):  # e.g. pandas' names for columns the file does not have
+        assert word not in output, f"{word!r} in:\n{output}"
+    if (case or {}).get("max_line"):
+        assert max(map(len, lines)) <= case["max_line"], "values in messages are shortened"
 
 
 # ----------------------------------------------------------------------------- a fake published site
@@ -177,7 +197,18 @@ def test_mutations_really_change_the_data(tmp_path):
     """Guard against a case that silently does nothing (it would then 'pass' for the wrong reason)."""
     shipped = snapshot(ROOT / "data" / "clusters")
     for name in CASES:
-        assert snapshot(broken_copy(name, tmp_path / name)) != shipped, name
+        assert _snapshot_any(broken_copy(name, tmp_path / name)) != shipped, name
+    for name in ACCEPTED:
+        assert _snapshot_any(broken_copy(name, tmp_path / f"ok-{name}", ACCEPTED_CORPUS)) != shipped, name
+
+
+def _snapshot_any(folder: Path) -> dict[str, str]:
+    """Like snapshot, but a FIFO, a folder or a dangling link is named, not read."""
+    out = {}
+    for p in sorted(folder.iterdir()):
+        out[p.name] = (f"link:{os.readlink(p)}" if p.is_symlink() else "dir" if p.is_dir()
+                       else hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "special")
+    return out
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -187,12 +218,13 @@ def test_validate_names_file_row_column_and_rule(name, tmp_path):
     result = runner.invoke(cli.app, ["validate", "--data-dir", str(data)])
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit), result.exception
-    assert_reported(result.output, case["expect"])
+    assert_reported(result.output, case["expect"], case)
 
 
 #: a few cases of different kinds (file, encoding, row, cross-table, geometry) for the fast suite;
 #: every case runs through ``build`` in the integration suite (validation of 16 tables takes seconds)
-QUICK_BUILD = ["missing_file", "stray_byte", "word_in_count", "city_total_mismatch", "invalid_geometry", "markup_in_cell"]
+QUICK_BUILD = ["missing_file", "stray_byte", "word_in_count", "city_total_mismatch", "invalid_geometry", "markup_in_cell",
+               "fifo_for_file", "extra_field_first_row"]
 BUILD_CASES = [n if n in QUICK_BUILD else pytest.param(n, marks=pytest.mark.integration) for n in CASES]
 
 
@@ -205,7 +237,7 @@ def test_build_stops_before_any_notebook_and_keeps_the_old_site(name, tmp_path, 
     result = runner.invoke(cli.app, ["build", "--quiet"])
     assert result.exit_code == 1, result.output
     assert isinstance(result.exception, SystemExit), result.exception
-    assert_reported(result.output, case["expect"])
+    assert_reported(result.output, case["expect"], case)
     assert no_notebooks == []
     assert snapshot(root / "_build") == before
     assert (root / "_build" / "html" / "index.html").read_text(encoding="utf-8") == "<html><body>the last good site</body></html>\n"
@@ -222,3 +254,33 @@ def test_real_cli_process_prints_no_traceback(tmp_path):
         assert proc.returncode == 1, proc.stderr
         assert_reported(proc.stdout + proc.stderr, load_case("word_in_count")["expect"])
     assert snapshot(root / "_build") == before
+
+
+# ----------------------------------------------------------------------------- what councils' tools write (issue 17, item 9)
+
+
+@pytest.fixture(scope="module")
+def shipped_frames():
+    from cluster_inquiry.validation import validate_inputs
+
+    report = validate_inputs()
+    assert report.ok, report.problems
+    return report.frames
+
+
+@pytest.mark.parametrize("name", ACCEPTED)
+def test_files_as_councils_tools_write_them_are_accepted(name, tmp_path, shipped_frames):
+    """Each case validates; where only the form changed, the tables read are exactly the shipped ones;
+    tidying is said once per file (a note), never once per cell."""
+    from cluster_inquiry.validation import validate_inputs
+
+    case = json.loads((ACCEPTED_CORPUS / name / "case.json").read_text(encoding="utf-8"))
+    data = broken_copy(name, tmp_path / "clusters", ACCEPTED_CORPUS)
+    report = validate_inputs(directory=data)
+    assert report.ok, report.problems[:5]
+    if case["same_as_shipped"]:
+        for table in {m["file"].removesuffix(".csv") for m in case["mutations"]}:
+            pd.testing.assert_frame_equal(report.frames[table], shipped_frames[table])
+    for expected in case["notes"]:
+        assert sum(expected in note for note in report.notes) == 1, report.notes
+    assert len(report.notes) == len(case["notes"]), report.notes

@@ -121,6 +121,44 @@ def test_nothing_is_written_under_build_when_every_notebook_fails(mini):
     assert not mini.build.exists()
 
 
+def test_an_edit_in_place_of_an_executed_notebook_is_not_served_from_the_cache(mini, capfd):
+    """_build/executed holds hard links into the cache: an edit there changes the stored notebook,
+    so the next run must notice (the digest recorded when it was made) and execute it again."""
+    run_mini(mini)
+    page = mini.build / "executed" / "clusters" / "C02.ipynb"
+    text = page.read_text(encoding="utf-8")
+    with open(page, "r+", encoding="utf-8") as fh:  # in place: same inode, as an editor saving over it does
+        fh.write(text.replace("'3'", "'9'"))
+    capfd.readouterr()
+    again = run_mini(mini)
+    assert again["clusters/C02.ipynb"][0] == "executed" and "dropped" in again["clusters/C02.ipynb"][1]
+    assert executed(again) == {"clusters/C02.ipynb"}, "the others are still served from the cache"
+    assert "'3'" in page.read_text(encoding="utf-8") and "'9'" not in page.read_text(encoding="utf-8")
+    said = [line for line in capfd.readouterr().err.splitlines() if "cached notebook" in line]
+    assert len(said) == 1 and "clusters/C02.ipynb" in said[0] and "executing it again" in said[0], said
+
+
+def test_a_truncated_cache_entry_is_dropped_and_executed_again(mini):
+    run_mini(mini)
+    stored = cache.NotebookStore(mini.build)
+    key = next(p.stem for p in stored.dir.glob("*.ipynb") if "'1'" in p.read_text(encoding="utf-8") and "C01" in p.read_text(encoding="utf-8"))
+    entry = stored.path(key)
+    entry.write_bytes(entry.read_bytes()[:100])  # a crash or a full disk: half a notebook
+    again = run_mini(mini)
+    assert executed(again) == {"clusters/C01.ipynb"}
+    page = mini.build / "executed" / "clusters" / "C01.ipynb"
+    import nbformat
+    nbformat.read(page, as_version=4)  # whole again
+    assert stored.problem(key) is None
+
+
+def test_reusing_cached_notebooks_leaves_no_tmp_links_in_executed(mini):
+    run_mini(mini)
+    run_mini(mini)  # every notebook materialised over a link to the same file
+    left = [p.name for p in (mini.build / "executed").rglob("*") if p.name.endswith(".tmp") or ".tmp" in p.name]
+    assert left == []
+
+
 # ----------------------------------------------------------------------------- (2) the real book's rules
 
 

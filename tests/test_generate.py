@@ -104,3 +104,68 @@ def test_apportion_sums_exactly_and_is_proportional():
     assert list(generate.apportion(7, [0.5, 0.25, 0.25])) == [3, 2, 2]
     with pytest.raises(ValueError):
         generate.apportion(5, [0, 0])
+
+
+# ----------------------------------------------------------------------------- never destroy council data (issue 17, item 5)
+
+
+def _bytes(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def written(paths, tmp_path):
+    folder = tmp_path / "clusters"
+    generate.main(paths, folder)
+    return folder
+
+
+def _mark_real(folder, name="obsessions_monthly.csv", rows=3):
+    lines = (folder / name).read_text(encoding="utf-8").splitlines(keepends=True)
+    for i in range(1, rows + 1):
+        lines[i] = lines[i].replace(",illustrative", ",real")
+    (folder / name).write_text("".join(lines), encoding="utf-8")
+
+
+def _edit_by_hand(folder, name="clusters.csv"):
+    path = folder / name
+    path.write_text(path.read_text(encoding="utf-8").replace("Alwoodley", "Alwoodley and Adel"), encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage,name,why", [
+    (_mark_real, "obsessions_monthly.csv", "holds 3 row(s) marked real"),
+    (_edit_by_hand, "clusters.csv", "was not written by the generator"),
+])
+def test_generate_refuses_to_overwrite_real_or_foreign_files(paths, written, damage, name, why):
+    from typer.testing import CliRunner
+
+    from cluster_inquiry import cli
+
+    damage(written)
+    before = _bytes(written)
+    result = CliRunner().invoke(cli.app, ["generate", "--out-dir", str(written)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert any(name in line and why in line for line in result.output.splitlines()), result.output
+    assert "--overwrite" in result.output and "Traceback" not in result.output
+    assert _bytes(written) == before, "nothing at all was written"
+
+
+def test_generate_refuses_files_it_has_no_record_of(paths, written):
+    """A council's own file dropped in, illustrative rows only: no digest of it was ever recorded."""
+    meetings = written / "meetings.csv"
+    meetings.write_bytes(meetings.read_bytes().replace(b"\n", b"\r\n"))
+    (written / generate.RECORD).unlink()
+    with pytest.raises(generate.OverwriteRefusedError, match="meetings.csv: was not written by the generator"):
+        generate.main(paths, written)
+
+
+def test_generate_overwrite_keeps_a_backup(paths, written, tmp_path):
+    _mark_real(written)
+    real = (written / "obsessions_monthly.csv").read_bytes()
+    generate.main(paths, tmp_path / "fresh")
+    generate.main(paths, written, overwrite=True)
+    assert _digest(written) == _digest(tmp_path / "fresh")
+    backups = list(written.glob(".backup-*/obsessions_monthly.csv"))
+    assert len(backups) == 1 and backups[0].read_bytes() == real
+    generate.main(paths, written)  # its own files again: no refusal, no further backup
+    assert len(list(written.glob(".backup-*"))) == 1

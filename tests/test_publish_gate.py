@@ -98,3 +98,124 @@ def test_a_clean_site_is_published_by_swapping_the_link(project, monkeypatch):
     assert (link / "index.html").read_text(encoding="utf-8") == "the new site\n"
     assert (project / "_build" / "sites" / "site-old" / "index.html").read_bytes() == old  # kept as the previous site
     assert not list((project / "_build").glob("work-*")), "the work folder is cleaned up"
+
+
+# ----------------------------------------------------------------------------- failing after publishing (issue 17, item 4)
+
+
+def _published(root: Path) -> tuple[str, bytes | None, dict]:
+    """What a reader and the next build see: the link's target, the manifest, the executed folder."""
+    manifest = root / "_build" / "manifest.json"
+    return (os.readlink(root / "_build" / "html"), manifest.read_bytes() if manifest.exists() else None,
+            snapshot(root / "_build" / "executed"))
+
+
+def _old_build_state(root: Path) -> None:
+    executed = root / "_build" / "executed" / "clusters"
+    executed.mkdir(parents=True)
+    (executed / "c02-beta.ipynb").write_text('{"the": "old notebook"}', encoding="utf-8")
+    (root / "_build" / "manifest.json").write_text('{"schema": 1, "site": "site-old", "jobs": {}}\n', encoding="utf-8")
+
+
+def _refuse_executed(root: Path, monkeypatch) -> None:
+    """``_build/executed`` cannot be removed, renamed or moved (as a read-only folder behaves)."""
+    final = str(root / "_build" / "executed")
+
+    def guard(real):
+        def call(src, *args, **kwargs):
+            if os.fspath(src) == final:
+                raise PermissionError(13, "Permission denied", final)
+            return real(src, *args, **kwargs)
+        return call
+
+    import shutil
+    monkeypatch.setattr(shutil, "rmtree", guard(shutil.rmtree))
+    monkeypatch.setattr(shutil, "move", guard(shutil.move))
+    monkeypatch.setattr(os, "rename", guard(os.rename))
+
+
+def _refuse_manifest(root: Path, monkeypatch) -> None:
+    """The manifest cannot be written (a full disk, a read-only file)."""
+    real = Path.write_text
+
+    def write_text(self, *args, **kwargs):
+        if "manifest" in self.name:
+            raise OSError(28, "No space left on device", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+
+
+@pytest.mark.parametrize("fault", [_refuse_executed, _refuse_manifest], ids=["executed", "manifest"])
+def test_a_failure_while_publishing_leaves_the_old_site_link_manifest_and_notebooks(project, monkeypatch, fault):
+    """Every step that can fail comes before the swap: injected there, the failure publishes nothing."""
+    monkeypatch.setattr(pipeline, "build_html", _jupyter_book(cell="c"))
+    monkeypatch.setattr(pipeline.workspace, "ensure_writable", lambda paths: None)  # the fault is met, not foreseen
+    _old_build_state(project)
+    before = _published(project)
+    fault(project, monkeypatch)
+    with pytest.raises(OSError):
+        pipeline.build(Paths(project), progress=False, force=True)
+    assert _published(project) == before, "the old site is still published, with its manifest and notebooks"
+    assert sorted(p.name for p in (project / "_build" / "sites").iterdir()) == ["site-old"]
+
+
+def test_a_manifest_of_the_wrong_shape_is_treated_as_absent(project, monkeypatch):
+    monkeypatch.setattr(pipeline, "build_html", _jupyter_book(cell="c"))
+    (project / "_build" / "manifest.json").write_text('{"schema": 1, "jobs": []}', encoding="utf-8")
+    result = pipeline.build(Paths(project), progress=False, force=True)
+    assert os.readlink(project / "_build" / "html") == f"sites/{result.site.name}"
+    import json
+    assert json.loads((project / "_build" / "manifest.json").read_text(encoding="utf-8"))["site"] == result.site.name
+
+
+@pytest.mark.parametrize("text", ['{"schema": 1, "jobs": []}', '{"schema": 1, "jobs": {"a": 3}}', "[1, 2]", "{", "\x00\xff"])
+def test_read_manifest_of_any_shape_gives_an_empty_manifest(tmp_path, text):
+    from cluster_inquiry import cache
+
+    (tmp_path / "manifest.json").write_text(text, encoding="utf-8")
+    assert cache.read_manifest(tmp_path)["jobs"] == {}
+
+
+def test_read_only_executed_folder_fails_before_any_notebook_with_one_line(project, monkeypatch):
+    """Root ignores permissions, so the read-only folder is what ``os.access`` reports."""
+    from typer.testing import CliRunner
+
+    from cluster_inquiry import cli
+
+    _old_build_state(project)
+    read_only = str(project / "_build" / "executed" / "clusters")
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **k: False if os.fspath(p) == read_only else real_access(p, mode, **k))
+    started = []
+    monkeypatch.setattr(pipeline, "run_notebooks", lambda *a, **k: started.append(1))
+    monkeypatch.setenv("CLUSTER_INQUIRY_ROOT", str(project))
+    before = snapshot(project / "_build")
+    result = CliRunner().invoke(cli.app, ["build", "--quiet", "--force"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "_build/executed/clusters: folder is read-only" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert started == [] and snapshot(project / "_build") == before
+
+
+def test_a_second_build_says_which_process_holds_the_lock(project, monkeypatch):
+    from cluster_inquiry import workspace
+    from cluster_inquiry.workspace import BuildLockedError
+
+    monkeypatch.setattr(pipeline, "build_html", _jupyter_book(cell="c"))
+    with workspace.build_lock(Paths(project)):
+        with pytest.raises(BuildLockedError, match=f"in use by another build \\(process {os.getpid()}\\)"):
+            pipeline.build(Paths(project), progress=False, force=True)
+    assert not (project / "_build" / workspace.LOCK_NAME).exists()
+    pipeline.build(Paths(project), progress=False, force=True)  # released: the next build runs
+
+
+def test_the_next_build_removes_what_a_dead_build_left(project, monkeypatch):
+    monkeypatch.setattr(pipeline, "build_html", _jupyter_book(cell="c"))
+    build = project / "_build"
+    for leftover in ("work-deadbeef/executed/clusters", ".executed-old-12345678/clusters"):
+        (build / leftover).mkdir(parents=True)
+    os.symlink("sites/site-old", build / ".html-0123")
+    (build / ".manifest.abc123.tmp").write_text("{", encoding="utf-8")
+    pipeline.build(Paths(project), progress=False, force=True)
+    assert sorted(p.name for p in build.iterdir()) == ["executed", "html", "manifest.json", "sites"]

@@ -43,7 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .paths import Paths
+from .exceptions import InputFileError, SchedulerError
+from .paths import Paths, not_a_file
 
 SCHEMA = 1
 PACKAGE = "cluster_inquiry"
@@ -88,20 +89,40 @@ def file_digest(path: Path) -> str:
     return found
 
 
-def walk_files(folder: Path) -> list[Path]:
+def walk_files(folder: Path, root: Path | None = None) -> list[Path]:
     """Every file under ``folder`` (following links), skipping derived and editor files."""
     out: list[Path] = []
     if folder.is_file():
         return [folder]
     if not folder.is_dir():
         return out
+    seen: set[str] = set()
     for dirpath, dirnames, filenames in os.walk(folder, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:  # a link back to a folder already walked: walk it once
+            dirnames[:] = []
+            continue
+        seen.add(real)
         dirnames[:] = sorted(d for d in dirnames if d not in IGNORED_DIRS and not d.startswith("."))
         for name in sorted(filenames):
             if name.startswith(".") or name.endswith(IGNORED_SUFFIXES):
                 continue
-            out.append(Path(dirpath) / name)
+            path = Path(dirpath) / name
+            refused = not_a_file(path)  # a FIFO would hang the hash; a dangling link has no bytes
+            if refused:
+                raise InputFileError(f"{_shown(path, root)}: {refused}; remove it or replace it with the file")
+            out.append(path)
     return out
+
+
+def _shown(path: Path, root: Path | None = None) -> str:
+    """``path`` relative to the project root when it is under it (messages never show machine paths)."""
+    try:
+        from .paths import find_root
+
+        return path.relative_to(root or find_root()).as_posix()
+    except (ValueError, RuntimeError):
+        return str(path)
 
 
 def files_digest(files: Iterable[Path], base: Path) -> str:
@@ -151,10 +172,16 @@ def _imports(tree: ast.AST, current: str | None = None, is_package: bool = False
 
 def notebook_code(path: Path) -> str:
     """The code cells of a notebook, with IPython magics and shell lines dropped."""
-    nb = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        reason = getattr(exc, "strerror", None) or str(exc).splitlines()[0][:120]
+        raise InputFileError(f"{path.parent.name}/{path.name}: not a valid notebook ({reason})") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells", []), list):
+        raise InputFileError(f"{path.parent.name}/{path.name}: not a valid notebook (no list of cells)")
     lines = []
     for cell in nb.get("cells", []):
-        if cell.get("cell_type") != "code":
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
@@ -225,7 +252,7 @@ def environment_digest() -> str:
 
 def data_files(paths: Paths) -> list[Path]:
     """Every input file under ``data/`` (derived ``data/processed`` excluded)."""
-    return walk_files(paths.root / "data")
+    return walk_files(paths.root / "data", paths.root)
 
 
 def _rows_by_cluster(path: Path) -> dict[str, list[list[str]]]:
@@ -364,13 +391,48 @@ class NotebookStore:
     def has(self, key: str) -> bool:
         return self.path(key).is_file()
 
+    def digest_path(self, key: str) -> Path:
+        """The SHA-256 of the notebook's bytes, recorded when it was stored."""
+        return self.dir / f"{key}.sha256"
+
     def put(self, key: str, text: str) -> Path:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{key}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
+        data = text.encode("utf-8")
+        for path, content in ((self.digest_path(key), hashlib.sha256(data).hexdigest().encode() + b"\n"), (target, data)):
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:6]}.tmp")
+            tmp.write_bytes(content)
+            os.replace(tmp, path)
         return target
+
+    def problem(self, key: str) -> str | None:
+        """Why the stored notebook cannot be served (None: its bytes are those recorded when it was made).
+
+        Executed notebooks in ``_build/executed`` are hard links to these files, so an edit there is
+        an edit here; a crash or a full disk can leave one short. Either way its digest differs.
+        """
+        try:
+            recorded = self.digest_path(key).read_text(encoding="ascii").strip()
+        except (OSError, ValueError):
+            return "has no recorded digest"
+        try:
+            h = hashlib.sha256()
+            with open(self.path(key), "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    h.update(block)
+        except OSError as exc:
+            return f"is unreadable ({exc.strerror or type(exc).__name__})"
+        if h.hexdigest() != recorded:
+            return "was changed or truncated after it was made (its digest differs from the one recorded)"
+        return None
+
+    def drop(self, key: str) -> None:
+        """Remove a stored notebook and its digest (a hard link elsewhere keeps its own copy)."""
+        for path in (self.path(key), self.digest_path(key)):
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass
 
     def read(self, key: str) -> str:
         return self.path(key).read_text(encoding="utf-8")
@@ -384,6 +446,8 @@ class NotebookStore:
         except OSError:
             tmp.write_bytes(self.path(key).read_bytes())
         os.replace(tmp, dest)
+        # rename() between two links to one file does nothing and leaves ``tmp``: remove it
+        tmp.unlink(missing_ok=True)
         try:
             os.utime(self.path(key))  # recently used: kept by prune()
         except OSError:
@@ -397,6 +461,7 @@ class NotebookStore:
         others = sorted((p for p in self.dir.glob("*.ipynb") if p.stem not in keep), key=lambda p: p.stat().st_mtime, reverse=True)
         for p in others[spare:]:
             p.unlink(missing_ok=True)
+            self.digest_path(p.stem).unlink(missing_ok=True)
         return max(0, len(others) - spare)
 
 
@@ -412,16 +477,30 @@ def read_manifest(build: Path) -> dict:
         return {"schema": SCHEMA, "jobs": {}}
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         return {"schema": SCHEMA, "jobs": {}}
-    data.setdefault("jobs", {})
+    jobs = data.setdefault("jobs", {})
+    # a manifest of the wrong shape ("jobs": [], an entry that is not an object) is treated as absent
+    if not isinstance(jobs, dict) or not all(isinstance(e, dict) for e in jobs.values()):
+        return {"schema": SCHEMA, "jobs": {}}
+    if not isinstance(data.get("site", ""), (str, type(None))) or not isinstance(data.get("book_sources", []), (list, type(None))):
+        return {"schema": SCHEMA, "jobs": {}}
     return data
 
 
-def write_manifest(build: Path, manifest: dict) -> Path:
+def stage_manifest(build: Path, manifest: dict) -> Path:
+    """Write the manifest beside its final place (``os.replace`` it onto :func:`manifest_path` to commit)."""
     manifest = {"schema": SCHEMA, "written": time.strftime("%Y-%m-%dT%H:%M:%S"), **manifest}
+    tmp = manifest_path(build).with_name(f".manifest.{uuid.uuid4().hex[:6]}.tmp")
+    try:
+        tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def write_manifest(build: Path, manifest: dict) -> Path:
     target = manifest_path(build)
-    tmp = target.with_name(f".manifest.{uuid.uuid4().hex[:6]}.tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
+    os.replace(stage_manifest(build, manifest), target)
     return target
 
 
@@ -530,13 +609,19 @@ def run_cached(
     store = NotebookStore(paths.build)
     published = read_manifest(paths.build)["jobs"]
     cached, tasks, prints = [], [], {}
+    dropped: dict[str, str] = {}  # output → why its cached notebook was not served
     templates: dict[str, str] = {}
     for job in jobs:
         f = fp.fingerprint(job)
         prints[job.output] = f
         if not force and store.has(f.key):
-            cached.append(JobResult(job, "cached", 0.0, key=f.key, parts=f.parts))
-            continue
+            problem = store.problem(f.key)
+            if problem is None:
+                cached.append(JobResult(job, "cached", 0.0, key=f.key, parts=f.parts))
+                continue
+            store.drop(f.key)
+            dropped[job.output] = f"cached notebook {problem}; dropped"
+            print(f"cache: {job.output}: the cached notebook {problem}; executing it again", file=sys.stderr)
         if job.template not in templates:
             templates[job.template] = (paths.notebooks / job.template).read_text(encoding="utf-8")
         tasks.append(Task(
@@ -548,6 +633,8 @@ def run_cached(
     def reason(job) -> str:
         if force:
             return "forced"
+        if job.output in dropped:
+            return dropped[job.output]
         before = published.get(job.output, {}).get("parts")
         changed = prints[job.output].changed(before)
         return ", ".join(changed) if changed else "not in cache"
@@ -564,7 +651,14 @@ def run_cached(
         prepare_shared_inputs(paths, frames)
     own_executor = executor is None and bool(tasks)
     if own_executor:
-        executor = make_executor(workers, scheduler)
+        try:
+            executor = make_executor(workers, scheduler)
+        except (OSError, TimeoutError, ValueError) as exc:  # no scheduler answers there
+            if not scheduler:
+                raise
+            detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
+            raise SchedulerError(f"--scheduler {scheduler}: no Dask scheduler answered ({detail}); "
+                                 "nothing was executed") from None
     try:
         ran = run_tasks(executor, tasks, progress=progress, on_result=on_result, cached=cached) if tasks else []
     finally:
@@ -631,9 +725,9 @@ def manifest_results(paths: Paths) -> list:
     return out
 
 
-def record_build(paths: Paths, results: Iterable, key: str, site: Path, *, seconds: float | None = None,
-                 sources: Iterable[str] = (), options: Mapping[str, Any] | None = None) -> Path:
-    """Write the manifest of a newly published site and prune the store to what it may need."""
+def build_manifest(paths: Paths, results: Iterable, key: str, site: Path, *, seconds: float | None = None,
+                   sources: Iterable[str] = (), options: Mapping[str, Any] | None = None) -> dict:
+    """The manifest of a site about to be published (its jobs' keys, parts, status and seconds)."""
     previous = read_manifest(paths.build)["jobs"]
     jobs = {}
     for res in results:
@@ -649,7 +743,19 @@ def record_build(paths: Paths, results: Iterable, key: str, site: Path, *, secon
             # how long the notebook took when it was last executed (kept while it is reused)
             "seconds": round(res.seconds, 2) if res.status == "executed" else before.get("seconds"),
         }
-    path = write_manifest(paths.build, {"build_key": key, "site": site.name, "seconds": seconds, "jobs": jobs,
-                                        "book_sources": list(sources), "options": dict(options or {})})
-    NotebookStore(paths.build).prune(keep={j["key"] for j in jobs.values()})
+    return {"build_key": key, "site": site.name, "seconds": seconds, "jobs": jobs,
+            "book_sources": list(sources), "options": dict(options or {})}
+
+
+def prune_store(paths: Paths, manifest: Mapping) -> int:
+    """Delete stored notebooks the published manifest does not need (beyond the spare ones)."""
+    return NotebookStore(paths.build).prune(keep={j["key"] for j in manifest["jobs"].values()})
+
+
+def record_build(paths: Paths, results: Iterable, key: str, site: Path, *, seconds: float | None = None,
+                 sources: Iterable[str] = (), options: Mapping[str, Any] | None = None) -> Path:
+    """Write the manifest of a newly published site and prune the store to what it may need."""
+    manifest = build_manifest(paths, results, key, site, seconds=seconds, sources=sources, options=options)
+    path = write_manifest(paths.build, manifest)
+    prune_store(paths, manifest)
     return path

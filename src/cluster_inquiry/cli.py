@@ -25,10 +25,22 @@ app = typer.Typer(add_completion=False, help="Build and check the Cluster Inquir
 console = Console(stderr=True)
 
 
-def _fail(exc: ClusterInquiryError) -> None:
+def _fail(exc: ClusterInquiryError | OSError) -> None:
     # the message can quote input cells: print it literally (a "[/red]" in a cell is text, not markup)
-    console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+    console.print(f"[bold red]error:[/] {escape(_message(exc))}", markup=True, highlight=False, soft_wrap=True)
     raise typer.Exit(1)
+
+
+def _message(exc: BaseException) -> str:
+    """An expected error's text; an OSError (a read-only folder, a full disk) as ``path: reason``, one line."""
+    if isinstance(exc, OSError) and not isinstance(exc, ClusterInquiryError):
+        where = exc.filename if exc.filename is not None else "-"
+        try:
+            where = Path(where).resolve().relative_to(project_paths().root).as_posix()
+        except (ValueError, OSError, RuntimeError, TypeError):
+            pass
+        return f"{where}: {exc.strerror or type(exc).__name__}; nothing was published (the previous site stays)"
+    return str(exc)
 
 
 def _built_site(site: Optional[Path], paths: Paths) -> Path:
@@ -58,11 +70,18 @@ SCHEDULER_HELP = "run notebooks on Dask: a scheduler address (tcp://host:8786) o
 
 
 @app.command()
-def generate(out_dir: Optional[Path] = typer.Option(None, help="where to write (default data/clusters)")) -> None:
+def generate(
+    out_dir: Optional[Path] = typer.Option(None, help="where to write (default data/clusters)"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace files holding real rows or not written by the generator (a backup of each is kept)"),
+) -> None:
     """Regenerate the illustrative cluster dataset (deterministic; byte-identical on rerun)."""
     from . import generate as generate_mod
 
-    for path in generate_mod.main(out_dir=out_dir):
+    try:
+        written = generate_mod.main(out_dir=out_dir, overwrite=overwrite)
+    except (ClusterInquiryError, OSError) as exc:
+        _fail(exc)
+    for path in written:
         console.print(f"wrote {path.relative_to(project_paths().root) if path.is_relative_to(project_paths().root) else path}")
 
 
@@ -72,6 +91,8 @@ def validate(data_dir: Optional[Path] = typer.Option(None, help="folder of input
     from .validation import validate_inputs
 
     report = validate_inputs(directory=data_dir)
+    for note in report.notes:
+        typer.echo(note, err=True)
     if report.ok:
         console.print(f"[green]ok[/]: {len(report.frames)} tables pass the data contract")
         return
@@ -96,7 +117,11 @@ def build(
         from .cache import unchanged_site
 
         start = time.perf_counter()
-        if unchanged_site(project_paths(), {"strict": True}) is not None:
+        try:
+            unchanged = unchanged_site(project_paths(), {"strict": True})
+        except ClusterInquiryError:
+            unchanged = None  # e.g. a FIFO under data/: the full build below reports it, one line
+        if unchanged is not None:
             console.print(f"[green]up to date[/]: nothing changed since the published build; _build/html kept "
                           f"({time.perf_counter() - start:.1f} s)")
             return
@@ -104,7 +129,7 @@ def build(
 
     try:
         result = pipeline.build(workers=jobs, progress=not quiet, timeout=timeout, force=force, scheduler=scheduler)
-    except ClusterInquiryError as exc:
+    except (ClusterInquiryError, OSError) as exc:
         _fail(exc)
     if result.up_to_date:
         console.print(f"[green]up to date[/]: nothing changed since the published build ({len(result.results)} notebooks); "
@@ -160,13 +185,13 @@ def run(
 
     try:
         results = pipeline.run(cluster=cluster, theme=theme, all_jobs=all_jobs, force=force, workers=jobs, scheduler=scheduler)
-    except ClusterInquiryError as exc:
+    except (ClusterInquiryError, OSError) as exc:
         _fail(exc)
     _summary(results)
     if book:
         try:
             result = pipeline.build(workers=jobs, scheduler=scheduler)
-        except ClusterInquiryError as exc:
+        except (ClusterInquiryError, OSError) as exc:
             _fail(exc)
         state = "up to date" if result.up_to_date else "published"
         console.print(f"[green]{state}[/] _build/html in {result.seconds:.0f} s")

@@ -35,3 +35,12 @@ class BookBuildError(ClusterInquiryError):
 
 class DisclosureError(ClusterInquiryError):
     """An unsuppressed small count would have left the build."""
+
+
+class InputFileError(ClusterInquiryError):
+    """A path under ``data/`` or ``notebooks/`` that cannot be read as a file (a FIFO, a dangling link,
+    a template that is not a notebook); the message names the path and the reason."""
+
+
+class SchedulerError(ClusterInquiryError):
+    """``--scheduler`` is not an address, or no Dask scheduler answers there."""

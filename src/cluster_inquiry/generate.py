@@ -18,6 +18,14 @@ from a fixed seed. Re-running writes byte-identical files. Every table carries
 
 from __future__ import annotations
 
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from . import generate_partnerships, geography, indicators, reference
+from .exceptions import ClusterInquiryError
 from .paths import Paths, project_paths
 
 SEED = 20131114  # the date of the inquiry's first session
@@ -261,17 +270,90 @@ def key_indicators_from(tracker: pd.DataFrame, population: pd.DataFrame, rng: np
     return out.sort_values(["period", "indicator_code", "cluster_code"]).reset_index(drop=True)
 
 
-def write_tables(tables: list[Table], out_dir: Path) -> list[Path]:
-    """Write tables as UTF-8 CSV with LF line endings and fixed float formatting."""
+#: beside the tables: the SHA-256 of each file the generator wrote (a dot-file: not an input)
+RECORD = ".generated.json"
+
+
+class OverwriteRefusedError(ClusterInquiryError):
+    """``generate`` would overwrite a table holding real rows or not written by the generator."""
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _real_rows(data: bytes) -> int:
+    """Rows whose ``data_status`` is ``real`` (-1 when the file cannot be read as a CSV)."""
+    try:
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8-sig")))
+        return sum((row.get("data_status") or "").strip().casefold() == "real" for row in reader)
+    except (UnicodeDecodeError, csv.Error):
+        return -1
+
+
+def _why_not_overwrite(path: Path, new: bytes, record: dict[str, str]) -> str | None:
+    """Why overwriting ``path`` with ``new`` would destroy something (None: safe)."""
+    if not path.exists() and not path.is_symlink():
+        return None
+    if not path.is_file():
+        return "is not a regular file"
+    old = path.read_bytes()
+    if old == new:
+        return None
+    real = _real_rows(old)
+    if real > 0:
+        return f"holds {real} row(s) marked real"
+    if record.get(path.name) != _digest(old):
+        return "was not written by the generator (changed since, or supplied by hand)"
+    return None
+
+
+def write_tables(tables: list[Table], out_dir: Path, *, overwrite: bool = False) -> list[Path]:
+    """Write tables as UTF-8 CSV with LF line endings and fixed float formatting.
+
+    A file that holds rows marked ``real``, or was not written by the generator (its digest is not
+    the one in ``.generated.json``), is overwritten only with ``overwrite``, and then copied first
+    to ``.backup-<time>/`` beside it. Without ``overwrite`` nothing at all is written.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    record_path = out_dir / RECORD
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        record = record if isinstance(record, dict) else {}
+    except (OSError, ValueError):
+        record = {}
+    contents = {}
     for table in tables:
-        path = out_dir / table.filename
-        table.frame.to_csv(path, index=False, lineterminator="\n", float_format="%.1f")
+        buffer = io.StringIO()
+        table.frame.to_csv(buffer, index=False, lineterminator="\n", float_format="%.1f")
+        contents[table.filename] = buffer.getvalue().encode("utf-8")
+    refused = {name: why for name, data in contents.items() if (why := _why_not_overwrite(out_dir / name, data, record))}
+    if refused and not overwrite:
+        raise OverwriteRefusedError(
+            f"generate would overwrite {len(refused)} file(s) in {out_dir}; nothing was written:\n"
+            + "\n".join(f"{out_dir / name}: {why}" for name, why in sorted(refused.items()))
+            + "\nrun `cluster-inquiry generate --overwrite` to replace them (a backup of each is kept)"
+        )
+    if refused:
+        backup = out_dir / f".backup-{time.strftime('%Y%m%dT%H%M%S')}"
+        backup.mkdir(exist_ok=True)
+        for name in sorted(refused):
+            shutil.copy2(out_dir / name, backup / name)
+        print(f"backed up {len(refused)} file(s) to {backup}", file=sys.stderr)
+    written = []
+    for name, data in contents.items():
+        path = out_dir / name
+        tmp = path.with_name(f".{name}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        record[name] = _digest(data)
         written.append(path)
+    tmp = record_path.with_name(f"{RECORD}.tmp")
+    tmp.write_text(json.dumps(dict(sorted(record.items())), indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, record_path)
     return written
 
 
-def main(paths: Paths | None = None, out_dir: Path | None = None) -> list[Path]:
+def main(paths: Paths | None = None, out_dir: Path | None = None, *, overwrite: bool = False) -> list[Path]:
     paths = paths or project_paths()
-    return write_tables(generate(paths), out_dir or paths.clusters)
+    return write_tables(generate(paths), out_dir or paths.clusters, overwrite=overwrite)

@@ -57,6 +57,19 @@ def _recv_line(sock: socket.socket, bufsize: int) -> bytes:
 # --------------------------------------------------------------------------- the zygote process
 
 
+def _die_with_parent(parent: int | None) -> None:  # pragma: no cover - runs in the fork
+    """Linux: SIGKILL this kernel when the zygote dies (and the zygote dies when the build does: its
+    stdin closes), so a ``kill -9`` of a build leaves no kernel running."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if parent is not None and os.getppid() != parent:  # the zygote died before prctl took effect
+        os._exit(1)
+
+
 def _child(conn: socket.socket, listener: socket.socket, request: dict) -> None:  # pragma: no cover - runs in the fork
     """Become a fresh kernel process (never returns)."""
     code = 1
@@ -64,6 +77,7 @@ def _child(conn: socket.socket, listener: socket.socket, request: dict) -> None:
         listener.close()
         conn.close()
         os.setsid()  # own process group: the client signals the group, as for Popen'd kernels
+        _die_with_parent(request.get("zygote_pid"))
         for sig in (signal.SIGCHLD, signal.SIGINT, signal.SIGTERM, signal.SIGPIPE):
             signal.signal(sig, signal.SIG_DFL)
         gc.unfreeze()
@@ -148,6 +162,7 @@ def serve(socket_path: str, modules: list[str]) -> None:  # pragma: no cover - a
         try:
             request = json.loads(_recv_line(conn, 65536))
             request["zygote_cwd"] = zygote_cwd
+            request["zygote_pid"] = os.getpid()
             pid = os.fork()
             if pid == 0:
                 _child(conn, listener, request)

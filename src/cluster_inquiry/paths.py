@@ -59,3 +59,32 @@ class Paths:
 
 def project_paths(root: Path | str | None = None) -> Paths:
     return Paths(Path(root).resolve() if root else find_root())
+
+
+def not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be read as an input file, without opening it (None: a regular file, or a
+    link to one; also None when nothing is there). FIFOs and devices are refused, never read: a
+    FIFO would block the reader for ever."""
+    import errno
+    import stat
+
+    try:
+        st = os.stat(path)  # follows links
+    except FileNotFoundError:
+        return "is a symbolic link to a file that does not exist" if os.path.islink(path) else None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symbolic link that loops back on itself"
+        return f"cannot be read ({exc.strerror or type(exc).__name__})"
+    mode = st.st_mode
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a folder, not a file"
+    if stat.S_ISFIFO(mode):
+        return "is a named pipe (FIFO), not a file; it was not read"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "is a device, not a file; it was not read"
+    if stat.S_ISSOCK(mode):
+        return "is a socket, not a file; it was not read"
+    return "is not a regular file; it was not read"

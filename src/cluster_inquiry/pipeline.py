@@ -15,6 +15,7 @@ If any stage fails, ``_build/html`` still points at the previous site, byte for 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import shutil
@@ -28,13 +29,14 @@ from pathlib import Path
 import pandas as pd
 
 from . import cache
-from .exceptions import BookBuildError, NotebookExecutionError, UnknownClusterError
+from .exceptions import BookBuildError, InputFileError, NotebookExecutionError, SchedulerError, UnknownClusterError
 from . import leakscan
 from .execute import JobResult, NotebookJob
 from . import downloads
 from . import definitions
 from .figures import slug
 from . import interactive
+from . import workspace
 from .paths import Paths, project_paths
 from .validation import load_inputs
 
@@ -149,6 +151,23 @@ def plan_jobs(
     return jobs
 
 
+#: what ``--scheduler`` accepts: "local", or a Dask address (protocol://host[:port])
+SCHEDULER_ADDRESS = r"^(tcp|tls|ucx|ws|wss|inproc)://(\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+)(:\d{1,5})?$"
+
+
+def check_scheduler(scheduler: str | None) -> None:
+    """Refuse a malformed ``--scheduler`` before anything runs (one line, the form it takes)."""
+    import re
+
+    if scheduler is None or scheduler == "local":
+        return
+    found = re.match(SCHEDULER_ADDRESS, scheduler)
+    port = int(found.group(3)[1:]) if found and found.group(3) else 8786
+    if not found or not 0 < port < 65536:
+        raise SchedulerError(f"--scheduler {scheduler[:80]!r}: not a Dask scheduler address; give 'local' "
+                             "or protocol://host:port, e.g. tcp://127.0.0.1:8786")
+
+
 def run_notebooks(
     paths: Paths,
     jobs: list[NotebookJob],
@@ -211,8 +230,8 @@ def build_html(stage: Path, *, strict: bool = True) -> Path:
     return html
 
 
-def publish(paths: Paths, html: Path) -> Path:
-    """Move a finished site under ``_build/sites`` and swap the ``_build/html`` link atomically."""
+def _new_site_folder(paths: Paths, html: Path) -> Path:
+    """Move a finished site under ``_build/sites`` (not yet published: nothing links to it)."""
     sites = paths.build / "sites"
     sites.mkdir(parents=True, exist_ok=True)
     site = sites / f"site-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
@@ -221,10 +240,56 @@ def publish(paths: Paths, html: Path) -> Path:
     if link.exists() and not link.is_symlink():
         # a plain folder from an older layout: keep it, as a site, so the swap stays atomic
         shutil.move(str(link), sites / f"site-legacy-{uuid.uuid4().hex[:6]}")
-    tmp_link = paths.build / f".html-{uuid.uuid4().hex}"
-    os.symlink(os.path.relpath(site, paths.build), tmp_link)
-    os.replace(tmp_link, link)
-    _prune_sites(sites, keep={site.name})
+    return site
+
+
+def publish(paths: Paths, html: Path, *, executed: Path | None = None, manifest: dict | None = None) -> Path:
+    """Publish a finished site: every step that can fail comes first, the ``_build/html`` swap last.
+
+    1. move the site under ``_build/sites`` and make the new link beside ``_build/html``;
+    2. put ``executed`` (the build's executed notebooks) at ``_build/executed``, the old folder set aside;
+    3. write the manifest beside ``_build/manifest.json``;
+    4. commit: rename the manifest into place, then swap the link (one ``rename`` each).
+
+    A failure in steps 1–3 undoes them: ``_build/html``, ``_build/executed`` and the manifest stay as
+    they were. Cleaning up afterwards (old sites, the old executed folder) cannot fail the build.
+    """
+    link = paths.build / "html"
+    final = paths.build / "executed"
+    aside: Path | None = None
+    tmp_link = tmp_manifest = None
+    site = _new_site_folder(paths, html)
+    try:
+        tmp_link = paths.build / f".html-{uuid.uuid4().hex}"
+        os.symlink(os.path.relpath(site, paths.build), tmp_link)
+        if executed is not None:
+            if final.exists() or final.is_symlink():
+                old = paths.build / f".executed-old-{uuid.uuid4().hex[:8]}"
+                os.rename(final, old)
+                aside = old
+            os.rename(executed, final)
+        if manifest is not None:
+            tmp_manifest = cache.stage_manifest(paths.build, {**manifest, "site": site.name})
+    except BaseException:
+        if executed is not None and final.exists() and not executed.exists():
+            os.rename(final, executed)
+        if aside is not None:
+            os.rename(aside, final)
+        for tmp in (tmp_link, tmp_manifest):
+            if tmp is not None and (tmp.exists() or tmp.is_symlink()):
+                tmp.unlink()
+        shutil.rmtree(site, ignore_errors=True)
+        raise
+    if tmp_manifest is not None:
+        os.replace(tmp_manifest, cache.manifest_path(paths.build))
+    os.replace(tmp_link, link)  # the swap: the new site is published
+    # cleaning up; a failure here leaves litter the next build removes, never a half-published site
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
+    try:
+        _prune_sites(paths.build / "sites", keep={site.name})
+    except OSError:
+        pass
     return site
 
 
@@ -252,15 +317,22 @@ def build(
     """
     start = time.perf_counter()
     paths = paths or project_paths()
+    check_scheduler(scheduler)
     options = {"strict": strict}
-    build_key = cache.build_key(paths, BOOK_SOURCES, options=options, environment=cache.environment_digest())
+    try:
+        build_key = cache.build_key(paths, BOOK_SOURCES, options=options, environment=cache.environment_digest())
+    except InputFileError:
+        load_inputs(paths)  # a table that is not a file: validation names it as file:row: column: rule
+        raise
     if not force:
         site = cache.up_to_date(paths, build_key)
         if site is not None:
             return BuildResult(site, cache.manifest_results(paths), time.perf_counter() - start, up_to_date=True)
     frames = load_inputs(paths)  # raises before any notebook runs
     jobs = plan_jobs(frames["clusters"], case_studies=case_study_codes(frames))
-    paths.build.mkdir(parents=True, exist_ok=True)
+    lock = contextlib.ExitStack()
+    # one build at a time in this checkout (a second says who holds _build); removes a dead build's leftovers
+    lock.enter_context(workspace.build_lock(paths))
     work = paths.build / f"work-{uuid.uuid4().hex[:8]}"
     executed = work / "executed"
     try:
@@ -277,16 +349,17 @@ def build(
         html = build_html(stage, strict=strict)
         shutil.copytree(work / "downloads", html / "downloads")  # tables link to ../../downloads/tables/…
         leakscan.check_site([html, executed], frames)  # raises DisclosureError: nothing is published
-        site = publish(paths, html)
-        # keep the executed notebooks of the published site for analysts and reviewers (nbval)
-        final = paths.build / "executed"
-        if final.exists():
-            shutil.rmtree(final)
-        shutil.move(str(executed), final)
-        cache.record_build(paths, results, build_key, site, seconds=round(time.perf_counter() - start, 1),
-                           sources=BOOK_SOURCES, options=options)
+        manifest = cache.build_manifest(paths, results, build_key, Path("unpublished"), sources=BOOK_SOURCES,
+                                        options=options, seconds=round(time.perf_counter() - start, 1))
+        # the site, and beside it the executed notebooks (for analysts and reviewers: nbval) and the manifest
+        site = publish(paths, html, executed=executed, manifest=manifest)
+        try:
+            cache.prune_store(paths, manifest)
+        except OSError:
+            pass  # a cache larger than it needs to be; the next build prunes it
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        lock.close()
     return BuildResult(site, results, time.perf_counter() - start)
 
 
@@ -304,6 +377,7 @@ def run(
     """Execute the named cluster's profile and/or theme (or every notebook, ``all_jobs``) into
     ``_build/executed``. Unchanged notebooks come from the cache unless ``force``."""
     paths = paths or project_paths()
+    check_scheduler(scheduler)
     frames = load_inputs(paths)
     if all_jobs:
         jobs = plan_jobs(frames["clusters"], case_studies=case_study_codes(frames))
@@ -311,4 +385,5 @@ def run(
         codes = [resolve_cluster(frames["clusters"], cluster)["cluster_code"]] if cluster else []
         themes = [theme] if theme else []
         jobs = plan_jobs(frames["clusters"], themes=themes, cluster_codes=codes)
-    return run_notebooks(paths, jobs, workers=workers, progress=progress, force=force, frames=frames, scheduler=scheduler)
+    with workspace.build_lock(paths):
+        return run_notebooks(paths, jobs, workers=workers, progress=progress, force=force, frames=frames, scheduler=scheduler)

@@ -401,8 +401,15 @@ VISIT_QUESTIONS = {
 }
 
 
-def _real_date(month_allowed: bool) -> list[pa.Check]:
-    """A real calendar date written YYYY-MM-DD (or YYYY-MM where only the month is known)."""
+#: plausible dates (docs/data-contract.md): the inquiry met in 2013–14 and reported in 2014; its
+#: recommendations fall due within a few years of that
+SESSION_DATES = ("2012-01-01", "2016-12-31")
+DUE_DATES = ("2013-01-01", "2020-12-31")
+
+
+def _real_date(month_allowed: bool, within: tuple[str, str] | None = None) -> list[pa.Check]:
+    """A real calendar date written YYYY-MM-DD (or YYYY-MM where only the month is known),
+    between ``within`` (first, last) when given."""
     shape = r"^\d{4}-\d{2}(-\d{2})?$" if month_allowed else r"^\d{4}-\d{2}-\d{2}$"
     written = "YYYY-MM-DD (or YYYY-MM when only the month is known)" if month_allowed else "YYYY-MM-DD"
 
@@ -411,10 +418,17 @@ def _real_date(month_allowed: bool) -> list[pa.Check]:
         month = pd.to_datetime(s.where(s.str.len() == 7), format="%Y-%m", errors="coerce")
         return ~s.str.match(shape) | day.notna() | (month.notna() if month_allowed else False)  # shape reported once
 
-    return [
+    checks = [
         pa.Check.str_matches(shape, error=f"must be a date written {written}"),
         pa.Check(real, element_wise=False, error=f"must be a real calendar date written {written}"),
     ]
+    if within is not None:
+        first, last = within
+        checks.append(pa.Check(
+            lambda s: ~s.str.match(shape) | ((s >= first[: 7]) & (s <= last)),
+            element_wise=False, error=f"implausible date: must be between {first} and {last}",
+        ))
+    return checks
 
 
 def _text(max_len: int = 400, nullable: bool = False) -> pa.Column:
@@ -430,7 +444,7 @@ SESSIONS = TableSpec(
     pa.DataFrameSchema(
         {
             "session_id": _session_ref(False),
-            "date": pa.Column(str, _real_date(month_allowed=True)),
+            "date": pa.Column(str, _real_date(month_allowed=True, within=SESSION_DATES)),
             "title": _text(120),
             "kind": _text(40),
             "key_areas": _text(1000, nullable=True),
@@ -502,7 +516,7 @@ RECOMMENDATIONS = TableSpec(
             "number": pa.Column("Int64", pa.Check.ge(1, error="must be a recommendation number of 1 or more")),
             "recommendation": _text(600),
             "owner": _text(120),
-            "due_date": pa.Column(str, _real_date(month_allowed=False)),
+            "due_date": pa.Column(str, _real_date(month_allowed=False, within=DUE_DATES)),
             "status": _one_of(RECOMMENDATION_STATUS),
             "progress": _text(600, nullable=True),
             "evidence_ids": pa.Column(

@@ -10,6 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
+
+import numpy as np
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +21,7 @@ import pandera.pandas as pa
 
 from . import boundaries, disclosure, funding, geography, indicators, partnerships, reference
 from .exceptions import InputValidationError
-from .paths import Paths, project_paths
+from .paths import Paths, not_a_file, project_paths
 from .schemas import FIRST_MONTH, LAST_MONTH, TABLES, TableSpec
 
 #: how far a cluster sum may stray from the published city total before we refuse to build
@@ -31,6 +34,8 @@ class ValidationReport:
 
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    #: what was accepted and tidied, one line per file (surrounding spaces trimmed …)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -43,21 +48,25 @@ def _problem(file: str, row: int | str, column: str, rule: str) -> str:
 
 def _decode(path: Path, problems: list[str]) -> str | None:
     name = path.name
+    refused = not_a_file(path)  # a folder, a FIFO, a device, a dangling or looping link: never read
+    if refused:
+        problems.append(_problem(name, "-", "-", refused))
+        return None
     if not path.exists():
         problems.append(_problem(name, "-", "-", "required file is missing"))
         return None
     raw = path.read_bytes()
+    if raw.startswith(b"\xef\xbb\xbf"):  # Excel's "CSV UTF-8": the byte-order mark is dropped
+        raw = raw[3:]
     if not raw.strip():
         problems.append(_problem(name, 1, "-", "file is empty (expected a header row and data)"))
-        return None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        problems.append(_problem(name, 1, "-", "file starts with a byte-order mark; save as UTF-8 without BOM"))
         return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, column = _locate(raw, exc.start)
-        problems.append(_problem(name, line, column, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save as UTF-8"))
+        problems.append(_problem(name, line, column, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save as UTF-8 "
+                                 "(in Excel: CSV UTF-8)"))
         return None
     control = _CONTROL.search(text)
     if control:
@@ -83,18 +92,25 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def _locate(raw: bytes, offset: int) -> tuple[int, str]:
     """The file line (1-based) and the header column holding byte ``offset`` (best effort)."""
-    line = raw[:offset].count(b"\n") + 1
-    start = raw.rfind(b"\n", 0, offset) + 1
-    header = raw.split(b"\n", 1)[0].decode("utf-8", errors="replace").strip("\r\ufeff")
-    names = next(csv.reader([header]), [])
-    prefix = raw[start:offset].decode("utf-8", errors="replace")
-    fields = next(csv.reader([prefix]), [""]) if prefix else [""]
+    before = _LINE_BREAK.split(raw[:offset])  # CR LF, LF or CR alone (Excel for Mac)
+    line = len(before)
+    header = _LINE_BREAK.split(raw, 1)[0].decode("utf-8", errors="replace").strip("\ufeff")
+    try:
+        names = next(csv.reader([header]), [])
+        prefix = before[-1].decode("utf-8", errors="replace")
+        fields = next(csv.reader([prefix]), [""]) if prefix else [""]
+    except csv.Error:
+        return line, "-"
     index = len(fields) - 1  # a trailing comma yields an empty last field: the one being read
     column = names[index] if 0 <= index < len(names) and line > 1 else "-"
     return line, column
 
 
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 _INT_TYPES = {"Int64", "int64"}
+#: no whole number in any table comes near this (Leeds has about 750,000 people; the top-slice is
+#: £5.2m): larger values are typing slips, or would overflow a 64-bit count
+WHOLE_NUMBER_LIMIT = 10**9
 
 
 #: text a spreadsheet would run as a formula when a reader opens a CSV download (CSV injection)
@@ -111,7 +127,7 @@ def _check_formula_text(df: pd.DataFrame, spec: TableSpec, problems: list[str]) 
         for idx in df.index[hits]:
             problems.append(
                 _problem(spec.filename, idx + 2, name,
-                         f"must not start with {text[idx][0]!r} (a spreadsheet would run it as a formula; got {text[idx][:30]!r})")
+                         f"must not start with {text[idx][0]!r} (a spreadsheet would run it as a formula; got {_short(text[idx])})")
             )
 
 
@@ -124,14 +140,23 @@ def _coerce(df: pd.DataFrame, spec: TableSpec, problems: list[str]) -> pd.DataFr
         dtype = str(col.dtype)
         text = out[name]
         if dtype in _INT_TYPES or dtype.startswith("float"):
-            numbers = pd.to_numeric(text, errors="coerce")
+            # as floats: 'inf', '1e309' and '9223372036854775808' parse, and are then refused below
+            numbers = pd.to_numeric(text, errors="coerce").astype(float)
+            infinite = numbers.notna() & ~np.isfinite(numbers.fillna(0.0))
+            numbers[infinite] = np.nan
             bad = text.notna() & numbers.isna()
             whole = dtype in _INT_TYPES
+            huge = pd.Series(False, index=out.index)
             if whole:
                 bad |= numbers.notna() & (numbers != numbers.round())
+                huge = ~bad & numbers.notna() & (numbers.abs() >= WHOLE_NUMBER_LIMIT)
             for idx in out.index[bad]:
                 kind = "a whole number" if whole else "a number"
-                problems.append(_problem(spec.filename, idx + 2, name, f"must be {kind} (got {text[idx]!r})"))
+                problems.append(_problem(spec.filename, idx + 2, name, f"must be {kind} (got {_short(text[idx])})"))
+            for idx in out.index[huge]:
+                problems.append(_problem(spec.filename, idx + 2, name,
+                                         f"implausible: must be below {WHOLE_NUMBER_LIMIT:,} (got {_short(text[idx])})"))
+            bad |= huge
             numbers[bad] = pd.NA
             out[name] = numbers.round().astype("Int64") if whole else numbers.astype(float)
         elif dtype == "bool":
@@ -139,7 +164,7 @@ def _coerce(df: pd.DataFrame, spec: TableSpec, problems: list[str]) -> pd.DataFr
             mapped = lowered.map({"true": True, "false": False, "1": True, "0": False, "yes": True, "no": False})
             bad = text.notna() & mapped.isna()
             for idx in out.index[bad]:
-                problems.append(_problem(spec.filename, idx + 2, name, f"must be true or false (got {text[idx]!r})"))
+                problems.append(_problem(spec.filename, idx + 2, name, f"must be true or false (got {_short(text[idx])})"))
             out[name] = mapped.fillna(False).astype(bool)
         if not col.nullable:
             for idx in out.index[text.isna()]:
@@ -166,28 +191,104 @@ def _check_schema(df: pd.DataFrame, spec: TableSpec, problems: list[str], bad_ro
                 msg = _problem(spec.filename, row, column, check)
             else:
                 column = str(case.column)
-                shown = f" (got {case.failure_case!r})" if row != "-" else ""
+                shown = f" (got {_short(case.failure_case)})" if row != "-" else ""
                 msg = _problem(spec.filename, row, column, f"{check}{shown}")
             if msg not in seen:
                 seen.add(msg)
                 problems.append(msg)
 
 
-def read_table(directory: Path, spec: TableSpec, problems: list[str]) -> pd.DataFrame | None:
-    """Read one CSV of the contract and check it; return the typed frame or None."""
+#: free-text columns that may hold a line break (a quoted field over several lines); names,
+#: codes and titles may not: a page title or a file name cannot hold one
+MULTILINE_COLUMNS = {"key_areas", "description", "recommendation", "progress", "answer", "basis", "name_basis"}
+
+
+def _short(value, limit: int = 60) -> str:
+    """A cell as shown in a message: quoted, and shortened to ``limit`` characters."""
+    text = str(value)
+    if len(text) > limit:
+        text = f"{text[: limit - 1]}…"
+    return repr(text)
+
+
+def _parse(text: str, spec: TableSpec, problems: list[str], notes: list[str]) -> pd.DataFrame | None:
+    """Split a decoded CSV into a frame of text cells (blank cells are NA), or None.
+
+    Accepts any line ending (CR LF, LF, CR alone), surrounding spaces in any cell (trimmed once, the
+    same for text, numbers and true/false; said once per file) and a trailing comma on every line.
+    Refuses, naming only columns the file has: a header with a blank or repeated name, and any row
+    whose number of fields differs from the header's (the first data row included).
+    """
+    name = spec.filename
+    reader = csv.reader(io.StringIO(text, newline=""))
+    records: list[tuple[int, list[str]]] = []
+    try:
+        last = 0
+        for fields in reader:
+            records.append((last + 1, fields))
+            last = reader.line_num
+    except csv.Error as exc:
+        problems.append(_problem(name, reader.line_num, "-", f"not a well-formed CSV: {exc}"))
+        return None
+    records = [(line, fields) for line, fields in records if any(f.strip() for f in fields)]  # blank lines
+    if not records:
+        problems.append(_problem(name, 1, "-", "file is empty (expected a header row and data)"))
+        return None
+    trimmed = 0
+    cleaned: list[tuple[int, list[str]]] = []
+    for line, fields in records:
+        row = [f.strip() for f in fields]
+        trimmed += sum(a != b for a, b in zip(fields, row))
+        cleaned.append((line, row))
+    (_, header), rows = cleaned[0], cleaned[1:]
+    if len(header) > 1 and header[-1] == "" and all(len(r) == len(header) and r[-1] == "" for _, r in rows):
+        header, rows = header[:-1], [(line, r[:-1]) for line, r in rows]
+        notes.append(f"{name}: note: a trailing comma at the end of every line was ignored")
+    if trimmed:
+        notes.append(f"{name}: note: surrounding spaces were trimmed from {trimmed:,} cell(s) (text, numbers and true/false alike)")
+    bad_header = False
+    seen: dict[str, int] = {}
+    for i, column in enumerate(header, start=1):
+        if not column:
+            problems.append(_problem(name, 1, f"column {i}", "the header row gives this column no name (every column needs one)"))
+            bad_header = True
+        elif column in seen:
+            problems.append(_problem(name, 1, _short(column, 40).strip("'\""), f"appears twice in the header (columns {seen[column]} and {i})"))
+            bad_header = True
+        else:
+            seen[column] = i
+    if bad_header:
+        return None
+    ragged = [(line, len(r)) for line, r in rows if len(r) != len(header)]
+    for line, width in ragged:
+        problems.append(_problem(name, line, "-", f"not a well-formed CSV: Expected {len(header)} fields in line {line}, saw {width}"))
+    if ragged:
+        return None
+    df = pd.DataFrame([r for _, r in rows], columns=header, dtype=object)
+    df = df.mask(df == "")
+    if df.empty:
+        return df.astype(str)
+    df = df.astype(str).where(df.notna())  # the same text type read_csv(dtype=str) gives
+    for column in df.columns:
+        if column in MULTILINE_COLUMNS:
+            continue
+        breaks = df[column].notna() & df[column].str.contains("[\r\n]", regex=True, na=False)
+        for idx in df.index[breaks]:
+            problems.append(_problem(name, idx + 2, column, f"must not contain a line break (got {_short(df.at[idx, column])})"))
+    return df
+
+
+def read_table(directory: Path, spec: TableSpec, problems: list[str], notes: list[str] | None = None) -> pd.DataFrame | None:
+    """Read one CSV of the contract and check it; return the typed frame or None.
+
+    ``notes``: one line per file for what was accepted and tidied (surrounding spaces trimmed, a
+    trailing comma on every line ignored)."""
     start = len(problems)
     text = _decode(directory / spec.filename, problems)
     if text is None:
         return None
-    try:
-        df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], on_bad_lines="error")
-    except (pd.errors.ParserError, csv.Error) as exc:
-        message = str(exc).replace("Error tokenizing data. C error: ", "").strip()
-        found = re.search(r"line (\d+)", message) or re.search(r"row (\d+)", message)
-        row: int | str = "-"
-        if found:
-            row = int(found.group(1)) + (1 if found.re.pattern.startswith("row") else 0)
-        problems.append(_problem(spec.filename, row, "-", f"not a well-formed CSV: {message}"))
+    df = _parse(text, spec, problems, notes if notes is not None else [])
+    if df is None:
         return None
     expected = list(spec.schema.columns)
     missing = [c for c in expected if c not in df.columns]
@@ -231,7 +332,7 @@ def _check_cluster_names(clusters: pd.DataFrame, spec: TableSpec, problems: list
     for idx, name in clusters["cluster_name"].items():
         if not isinstance(name, str):
             continue
-        if not re.search(r"[A-Za-z0-9]", name):
+        if not any(ch.isalnum() for ch in name):  # a letter or digit in any script (Ŵŷ, اردو)
             problems.append(_problem(spec.filename, idx + 2, "cluster_name", f"must contain a letter or digit (got {name!r})"))
         key = " ".join(name.casefold().split())
         if key in seen:
@@ -302,17 +403,65 @@ def _cross_checks(frames: dict[str, pd.DataFrame], paths: Paths, problems: list[
                     )
 
 
+#: counts of people in a cluster, and what each cannot exceed (cluster_population.csv): children's
+#: counts its 0–17s, the others its whole population. (Key indicators count events — pupil
+#: sessions — and are bounded by their own denominators instead.)
+PEOPLE_COUNTS = {
+    "obsessions_monthly": {"lac_count": "pop_0_17", "cpp_count": "pop_0_17", "pupils_on_roll": "pop_total",
+                           "persistent_absentees": "pop_total", "neet_count": "pop_total", "neet_cohort": "pop_total"},
+    "cluster_demographics": {"pupils_on_roll": "pop_total", "pupils_bme": "pop_total", "pupils_eal": "pop_total",
+                             "children_0_15": "pop_total", "children_low_income": "pop_0_17"},
+}
+_WHOM = {"pop_0_17": "children aged 0–17 (pop_0_17)", "pop_total": "people (pop_total)"}
+
+
+def _check_plausible(frames: dict[str, pd.DataFrame], problems: list[str]) -> None:
+    """A cluster's count of people cannot be larger than its population (children's counts: its 0–17s)."""
+    population = frames.get("cluster_population")
+    if population is None:
+        return
+    for name, columns in PEOPLE_COUNTS.items():
+        df = frames.get(name)
+        if df is None:
+            continue
+        for column, bound in columns.items():
+            limit = df["cluster_code"].map(dict(zip(population["cluster_code"], population[bound])))
+            values = df[column].astype("Float64")
+            over = (values.notna() & limit.notna() & (values > limit.astype("Float64"))).fillna(False).astype(bool)
+            for idx in df.index[over]:
+                problems.append(_problem(
+                    TABLES[name].filename, idx + 2, column,
+                    f"implausible: {int(df.at[idx, column]):,} is more than the {int(limit[idx]):,} {_WHOM[bound]} "
+                    f"of cluster {df.at[idx, 'cluster_code']} in cluster_population.csv"))
+
+
+def _check_data_folder(paths: Paths, problems: list[str]) -> None:
+    """Every file under ``data/`` can be read (the build hashes them all): no FIFO, device or dangling link."""
+    from . import cache
+    from .exceptions import InputFileError
+
+    try:
+        cache.data_files(paths)
+    except InputFileError as exc:
+        path, _, reason = str(exc).partition(": ")
+        problems.append(_problem(path, "-", "-", reason))
+
+
 def _check_policy_file(paths: Paths, problems: list[str]) -> None:
     """The suppression threshold file: readable, sensible, and the one this program is using."""
     path = paths.root / disclosure.POLICY_FILE
     name = Path(disclosure.POLICY_FILE).name
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         if disclosure.DEFAULT_POLICY != disclosure.DisclosurePolicy():
             problems.append(_problem(name, "-", "-", "file is missing but the running program uses another threshold; restart it"))
         return
+    refused = not_a_file(path)  # a folder, a FIFO, a dangling link
+    if refused:
+        problems.append(_problem(name, "-", "-", refused))
+        return
     try:
         policy = disclosure.read_policy_file(path)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OSError) as exc:
         problems.append(_problem(name, "-", "min_count, max_count", str(exc)))
         return
     if policy != disclosure.DEFAULT_POLICY:
@@ -339,11 +488,13 @@ def validate_inputs(
     report = ValidationReport()
     folders = {"clusters": directory, "inquiry": inquiry_directory or paths.root / "data" / "inquiry"}
     for spec in TABLES.values():
-        frame = read_table(folders.get(spec.folder, paths.root / "data" / spec.folder), spec, report.problems)
+        frame = read_table(folders.get(spec.folder, paths.root / "data" / spec.folder), spec, report.problems, report.notes)
         if frame is not None:
             report.frames[spec.name] = frame
     if all(name in report.frames for name, spec in TABLES.items() if spec.folder == "clusters"):
         _cross_checks(report.frames, paths, report.problems)
+        _check_plausible(report.frames, report.problems)
+    _check_data_folder(paths, report.problems)
     from . import record  # late: record imports report, which imports this module
 
     report.problems.extend(_problem(*p) for p in record.cross_checks(report.frames))
@@ -355,7 +506,35 @@ def validate_inputs(
         shapes = boundaries.check_boundary_file(boundary_file, paths, known, report.problems)
         if shapes is not None:
             report.frames["cluster_boundaries"] = shapes
+    report.problems = bounded(report.problems)
     return report
+
+
+#: lines shown per file, column and rule (about a screenful); the rest are counted
+SCREENFUL = 20
+
+
+def _rule_kind(problem: str) -> tuple[str, str, str]:
+    """``(file, column, rule)`` with the quoted values, row and line numbers taken out."""
+    parts = problem.split(": ", 2)
+    file = parts[0].rsplit(":", 1)[0]
+    column = parts[1] if len(parts) > 1 else ""
+    rule = parts[2] if len(parts) > 2 else ""
+    rule = re.sub(r"\(got .*\)$", "", rule)
+    return file, column, re.sub(r"'[^']*'|\"[^\"]*\"|[\d,.]+", "#", rule)
+
+
+def bounded(problems: list[str], limit: int = SCREENFUL) -> list[str]:
+    """At most ``limit`` lines per file, column and rule, each group followed by the count of the rest."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    for problem in problems:
+        groups.setdefault(_rule_kind(problem), []).append(problem)
+    out = []
+    for (file, column, _), lines in groups.items():  # first-seen order: a file's own problems come first
+        out.extend(lines[:limit])
+        if len(lines) > limit:
+            out.append(_problem(file, "-", column, f"… and {len(lines) - limit:,} more row(s) with the same problem"))
+    return out
 
 
 def load_inputs(paths: Paths | None = None, directory: Path | None = None) -> dict[str, pd.DataFrame]:
@@ -363,4 +542,6 @@ def load_inputs(paths: Paths | None = None, directory: Path | None = None) -> di
     report = validate_inputs(paths, directory)
     if not report.ok:
         raise InputValidationError(report.problems)
+    for note in report.notes:
+        print(note, file=sys.stderr)
     return report.frames
