@@ -59,7 +59,7 @@ def test_legend_markdown_names_symbols_and_threshold():
     for sym in ("`c`", "`x`", "`z`"):
         assert sym in md
     assert "1 to 5" in md
-    assert "3 to 9" in legend_markdown(DisclosurePolicy(3, 9))
+    assert "1 to 9" in legend_markdown(DisclosurePolicy(1, 9))
     assert ":" not in md.replace("**Symbols used in tables**", "").split("`")[0]
 
 
@@ -103,11 +103,11 @@ def test_is_small_keeps_shape_and_ignores_non_numbers():
 
 
 def test_custom_policy():
-    policy = DisclosurePolicy(min_count=3, max_count=9)
-    assert [is_small(v, policy) for v in (2, 3, 9, 10)] == [False, True, True, False]
+    policy = DisclosurePolicy(min_count=1, max_count=9)
+    assert [is_small(v, policy) for v in (0, 3, 9, 10)] == [False, True, True, False]
     df = pd.DataFrame({"n": [2, 3, 9, 10]})
     res = suppress_table(df, ["n"], policy, row_total=False, col_total=False)
-    assert res.table["n"].tolist() == [2, "c", "c", 10]
+    assert res.table["n"].tolist() == ["c", "c", "c", 10]
     # the default policy would have hidden the 2 and shown the 9
     res = suppress_table(df, ["n"], row_total=False, col_total=False)
     assert res.table["n"].tolist() == ["c", "c", 9, 10]

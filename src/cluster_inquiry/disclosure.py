@@ -42,6 +42,9 @@ __all__ = [
     "legend_items",
     "legend_html",
     "DisclosurePolicy",
+    "PolicyError",
+    "FLOOR_MIN",
+    "FLOOR_MAX",
     "DEFAULT_POLICY",
     "POLICY_FILE",
     "read_policy_file",
@@ -92,15 +95,31 @@ def normalise_symbol(value: object) -> str | None:
 # --------------------------------------------------------------------------- policy
 
 
+#: the documented floor (docs/disclosure.md): counts from FLOOR_MIN to FLOOR_MAX are always
+#: suppressed. A setting may widen the band (stricter), never narrow it.
+FLOOR_MIN = 1
+FLOOR_MAX = 5
+
+
+class PolicyError(ValueError):
+    """A suppression setting that is malformed or weaker than the floor; ``key`` names the setting."""
+
+    def __init__(self, key: str, rule: str):
+        super().__init__(rule)
+        self.key = key
+
+
 @dataclass(frozen=True)
 class DisclosurePolicy:
     """Counts from ``min_count`` to ``max_count`` inclusive are suppressed.
 
-    The default (1 to 5) is DfE's children-looked-after rule; 0 is a true zero and is shown.
+    The default (1 to 5) is DfE's children-looked-after rule and the floor: a policy may suppress
+    more (``min_count`` 0, ``max_count`` above 5), never less. 0 is a true zero and is shown
+    unless ``min_count`` is 0.
     """
 
-    min_count: int = 1
-    max_count: int = 5
+    min_count: int = FLOOR_MIN
+    max_count: int = FLOOR_MAX
 
     def __post_init__(self) -> None:
         for name in ("min_count", "max_count"):
@@ -108,10 +127,28 @@ class DisclosurePolicy:
             if isinstance(v, bool) or not isinstance(v, numbers.Integral):
                 raise TypeError(f"DisclosurePolicy.{name} must be an int, got {v!r}")
         if self.min_count < 0 or self.max_count < self.min_count:
-            raise ValueError(
+            raise PolicyError(
+                "min_count, max_count",
                 f"DisclosurePolicy needs 0 <= min_count <= max_count, "
-                f"got {self.min_count}..{self.max_count}"
+                f"got {self.min_count}..{self.max_count}",
             )
+        if self.min_count > FLOOR_MIN:
+            raise PolicyError(
+                "min_count",
+                f"must be at most {FLOOR_MIN}, got {self.min_count}: counts from {FLOOR_MIN} to {FLOOR_MAX} "
+                "are always suppressed (the floor; a setting may only make suppression stricter)",
+            )
+        if self.max_count < FLOOR_MAX:
+            raise PolicyError(
+                "max_count",
+                f"must be at least {FLOOR_MAX}, got {self.max_count}: counts from {FLOOR_MIN} to {FLOOR_MAX} "
+                "are always suppressed (the floor; a setting may only make suppression stricter)",
+            )
+
+    @property
+    def zeros_shown(self) -> bool:
+        """True when a 0 is published (so every hidden count is at least 1)."""
+        return self.min_count > 0
 
     def describe(self) -> str:
         """Plain-English threshold, e.g. ``"counts from 1 to 5"``."""
@@ -125,20 +162,27 @@ POLICY_FILE = "data/reference/disclosure.toml"
 def read_policy_file(path) -> DisclosurePolicy:
     """The policy in a ``min_count = …`` / ``max_count = …`` TOML file.
 
-    Raises ValueError or TypeError (with a plain message) if the file is not valid TOML, has a
-    key other than those two, or the values are not whole numbers with 0 <= min <= max.
+    Raises :class:`PolicyError` (a ValueError naming the key, with a plain message) if the file is
+    not valid TOML, has a key other than those two, the values are not whole numbers with
+    0 <= min <= max, or the setting is weaker than the floor (it must suppress 1 to 5).
     """
     import tomllib
 
-    with open(path, "rb") as fh:
-        try:
+    try:
+        with open(path, "rb") as fh:
             doc = tomllib.load(fh)
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"not valid TOML: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError("-", f"not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError("-", f"cannot be read ({getattr(exc, 'strerror', None) or exc})") from None
     unknown = sorted(set(doc) - {"min_count", "max_count"})
     if unknown:
-        raise ValueError(f"unknown setting(s) {', '.join(unknown)}; only min_count and max_count")
-    return DisclosurePolicy(doc.get("min_count", 1), doc.get("max_count", 5))
+        raise PolicyError(", ".join(unknown), f"unknown setting(s) {', '.join(unknown)}; only min_count and max_count")
+    for key in ("min_count", "max_count"):
+        v = doc.get(key)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+            raise PolicyError(key, f"must be a whole number, got {v!r}")
+    return DisclosurePolicy(doc.get("min_count", FLOOR_MIN), doc.get("max_count", FLOOR_MAX))
 
 
 def _configured_policy() -> DisclosurePolicy:
@@ -169,7 +213,7 @@ def legend_items(policy: DisclosurePolicy = DEFAULT_POLICY) -> list[tuple[str, s
             SUPPRESSED,
             f"confidential. Withheld to protect individuals: {policy.describe()} are not shown, nor any "
             "figure (another count, a rate, a percentage, a rank or a band) that would let one be worked "
-            "out. A 0 is a true zero.",
+            "out" + (". A 0 is a true zero." if policy.zeros_shown else " (zeros are hidden too)."),
         ),
         (NOT_AVAILABLE, f"not available. (Older GSS tables, and this inquiry's brief, wrote '{OBSOLETE_NOT_AVAILABLE}'.)"),
         (NOT_APPLICABLE, "not applicable (no figure can exist, e.g. school attendance in August)."),

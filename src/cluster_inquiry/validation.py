@@ -462,7 +462,7 @@ def _check_policy_file(paths: Paths, problems: list[str]) -> None:
     try:
         policy = disclosure.read_policy_file(path)
     except (TypeError, ValueError, OSError) as exc:
-        problems.append(_problem(name, "-", "min_count, max_count", str(exc)))
+        problems.append(_problem(name, "-", getattr(exc, "key", "min_count, max_count"), str(exc)))
         return
     if policy != disclosure.DEFAULT_POLICY:
         problems.append(
