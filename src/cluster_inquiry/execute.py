@@ -223,7 +223,11 @@ def run_job(job: NotebookJob, templates: Path, out_dir: Path, cwd: Path, timeout
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp.ipynb")
     try:
-        papermill_execute(templates / job.template, tmp, job.parameters, cell_timeout=timeout, cwd=str(cwd))
+        from . import kernels
+
+        launch = kernels.KernelLaunch(cwd=str(cwd), runtime_dir=str(Path(cwd) / "_build" / "kernels"))
+        papermill_execute(templates / job.template, tmp, job.parameters, cell_timeout=timeout, cwd=str(cwd),
+                          kernel_manager_class=kernels.kernel_manager_class(launch))
     except PapermillExecutionError as exc:
         cell = failed_cell(tmp) or f"cell {exc.exec_count}"
         tmp.unlink(missing_ok=True)

@@ -102,7 +102,8 @@ def execute_task(task: Task) -> JobResult:
     if refused:
         return JobResult(job, "failed", 0.0, f"notebook {job.label}: {refused}")
     launch = kernels.KernelLaunch(
-        cwd=root, env={"CLUSTER_INQUIRY_ROOT": root}, preload=task.preload, zygote_socket=task.zygote_socket
+        cwd=root, env={"CLUSTER_INQUIRY_ROOT": root}, preload=task.preload, zygote_socket=task.zygote_socket,
+        runtime_dir=str(Path(root) / "_build" / "kernels"),  # IPC sockets and connection files, not TCP ports
     )
     timed_out, finished = threading.Event(), threading.Event()
 

@@ -54,6 +54,71 @@ def _recv_line(sock: socket.socket, bufsize: int) -> bytes:
     return data
 
 
+# --------------------------------------------------------------------------- kernel side: no TCP at all
+
+
+def _connection_file(argv: list[str]) -> str | None:
+    """The ``-f FILE`` / ``--f=FILE`` argument of an ipykernel command line."""
+    for i, arg in enumerate(argv):
+        if arg in ("-f", "--f") and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(("--f=", "-f=")):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def use_ipc_iopub_pipe(argv: list[str]) -> None:  # pragma: no cover - runs in the kernel
+    """Bind ipykernel's IOPub pipe (output of processes the kernel forks) to a Unix socket.
+
+    Even with ``transport: ipc`` ipykernel binds that pipe to a random TCP port on 127.0.0.1;
+    when the connection file says IPC, it goes beside the kernel's other sockets instead
+    (``<ip>-pipe``, removed by the manager with them).
+    """
+    conn = _connection_file(argv)
+    try:
+        with open(conn or "", encoding="utf-8") as fh:
+            info = json.load(fh)
+    except (OSError, ValueError):
+        return
+    if info.get("transport") != "ipc" or not info.get("ip"):
+        return
+    address = f"ipc://{info['ip']}-pipe"
+    import zmq
+    from ipykernel import iostream
+
+    def _setup_pipe_in(self) -> None:
+        self._pipe_uuid = os.urandom(16)
+        pipe_in = self.socket.context.socket(zmq.PULL)
+        pipe_in.linger = 0
+        try:
+            pipe_in.bind(address)
+        except zmq.ZMQError:
+            self._pipe_flag = False
+            pipe_in.close()
+            return
+        self._pipe_in = iostream.ZMQStream(pipe_in, self.io_loop)
+        self._pipe_in.on_recv(self._handle_pipe_msg)
+
+    def _setup_pipe_out(self):
+        ctx = zmq.Context()  # a new context after fork
+        pipe_out = ctx.socket(zmq.PUSH)
+        pipe_out.linger = 3000
+        pipe_out.connect(address)
+        return ctx, pipe_out
+
+    iostream.IOPubThread._setup_pipe_in = _setup_pipe_in
+    iostream.IOPubThread._setup_pipe_out = _setup_pipe_out
+
+
+def launch_kernel_main(argv: list[str]) -> None:  # pragma: no cover - a kernel process
+    """``python -m cluster_inquiry.kernels --kernel -f FILE``: ipykernel, IOPub pipe over IPC."""
+    use_ipc_iopub_pipe(argv)
+    from ipykernel import kernelapp
+
+    sys.argv = [sys.argv[0], *argv]
+    kernelapp.launch_new_instance(argv=argv)
+
+
 # --------------------------------------------------------------------------- the zygote process
 
 
@@ -93,6 +158,7 @@ def _child(conn: socket.socket, listener: socket.socket, request: dict) -> None:
         # as ``python -m ipykernel_launcher`` would see it: cwd first on sys.path
         if sys.path and sys.path[0] in ("", os.getcwd(), request.get("zygote_cwd")):
             sys.path[0] = request["cwd"]
+        use_ipc_iopub_pipe(argv[3:])
         from ipykernel import kernelapp
 
         kernelapp.launch_new_instance(argv=argv[3:])
@@ -327,6 +393,8 @@ class KernelLaunch:
     env: dict[str, str] = field(default_factory=dict)  # added to the inherited environment
     preload: tuple[str, ...] | None = None  # None: a plain subprocess kernel; else fork from a zygote
     zygote_socket: str = ""  # a zygote already running on this machine ("" = this process's own)
+    #: folder for the kernel's connection file and IPC sockets (normally ``_build/kernels``; see :func:`ipc_dir`)
+    runtime_dir: str = ""
     pid: int | None = None
     pgid: int | None = None
 
@@ -341,6 +409,36 @@ class KernelLaunch:
         return True
 
 
+#: AF_UNIX socket paths are limited to 108 bytes (107 and a NUL on Linux)
+MAX_SOCKET_PATH = 107
+#: ``<runtime dir>/<12 hex>-ipc-<N>``: what an IPC socket name adds to the folder's path
+_SOCKET_SUFFIX = len("/0123456789ab-ipc-99")
+
+
+def ipc_dir(preferred: str | os.PathLike) -> str:
+    """A private folder (mode 0700) for kernels' connection files and IPC sockets.
+
+    ``preferred`` (the project's ``_build/kernels``) when its socket paths fit the AF_UNIX limit,
+    else a fresh private temporary folder (a project checked out at a very deep path).
+    """
+    path = os.path.abspath(os.fspath(preferred))
+    if len(path) + _SOCKET_SUFFIX <= MAX_SOCKET_PATH:
+        try:
+            os.makedirs(path, mode=0o700, exist_ok=True)
+            os.chmod(path, 0o700)
+            return path
+        except OSError:
+            pass
+    global _FALLBACK_DIR
+    with _ZYGOTE_LOCK:
+        if _FALLBACK_DIR is None or not os.path.isdir(_FALLBACK_DIR):
+            _FALLBACK_DIR = tempfile.mkdtemp(prefix="ci-k-")  # mode 0700
+        return _FALLBACK_DIR
+
+
+_FALLBACK_DIR: str | None = None
+
+
 def kernel_manager_class(launch: KernelLaunch):
     """An ``AsyncKernelManager`` class starting its kernel as ``launch`` says (cwd, env, zygote)."""
     from jupyter_client import AsyncKernelManager
@@ -351,6 +449,8 @@ def kernel_manager_class(launch: KernelLaunch):
 
         async def launch_kernel(self, cmd: list[str], **kwargs: Any):
             if launch.preload is None or not _is_native_python_kernel(cmd):
+                if launch.runtime_dir and _is_native_python_kernel(cmd):  # same kernel, IOPub pipe over IPC
+                    cmd = [cmd[0], "-m", "cluster_inquiry.kernels", "--kernel", *cmd[3:]]
                 info = await super().launch_kernel(cmd, **kwargs)
             else:
                 env = dict(kwargs.get("env") or os.environ)
@@ -365,6 +465,31 @@ def kernel_manager_class(launch: KernelLaunch):
             return info
 
     class ZygoteKernelManager(AsyncKernelManager):
+        """Kernels speak ZMQ over IPC (Unix sockets in a private folder), never TCP: no port is
+        opened, and the connection file (mode 0600, written by jupyter_client) sits beside them."""
+
+        def __init__(self, **kw: Any):
+            if launch.runtime_dir and "connection_file" not in kw:
+                folder = ipc_dir(launch.runtime_dir)
+                kw.setdefault("transport", "ipc")
+                kw["connection_file"] = os.path.join(folder, f"{uuid.uuid4().hex[:12]}.json")
+            super().__init__(**kw)
+
+        def cleanup_ipc_files(self) -> None:
+            super().cleanup_ipc_files()
+            if self.transport == "ipc":
+                try:
+                    os.remove(f"{self.ip}-pipe")
+                except OSError:
+                    pass
+
+        async def _async_interrupt_kernel(self) -> None:
+            # jupyter_client interrupts (SIGINT) a kernel before asking it to shut down; ours has
+            # finished its notebook, so the interrupt only made it log "KeyboardInterrupt caught".
+            if self.shutting_down:
+                return
+            await super()._async_interrupt_kernel()
+
         async def _async_pre_start_kernel(self, **kw: Any):
             if self.provisioner is None:
                 self.kernel_id = self.kernel_id or kw.pop("kernel_id", None) or uuid.uuid4().hex
@@ -379,4 +504,7 @@ def kernel_manager_class(launch: KernelLaunch):
 
 
 if __name__ == "__main__":  # pragma: no cover
-    serve(sys.argv[1], sys.argv[2:])
+    if sys.argv[1:2] == ["--kernel"]:
+        launch_kernel_main(sys.argv[2:])
+    else:
+        serve(sys.argv[1], sys.argv[2:])
