@@ -122,6 +122,8 @@ def assert_reported(output: str, expect: list[str], case: dict | None = None) ->
     assert "Traceback" not in output
     for word in (case or {}).get("forbid", []):  # e.g. pandas' names for columns the file does not have
         assert word not in output, f"{word!r} in:\n{output}"
+    if (case or {}).get("max_lines"):  # root causes first: what follows from them is said once
+        assert len(lines) <= case["max_lines"], output
     if (case or {}).get("max_line"):
         assert max(map(len, lines)) <= case["max_line"], "values in messages are shortened"
 

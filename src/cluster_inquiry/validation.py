@@ -506,8 +506,33 @@ def validate_inputs(
         shapes = boundaries.check_boundary_file(boundary_file, paths, known, report.problems)
         if shapes is not None:
             report.frames["cluster_boundaries"] = shapes
-    report.problems = bounded(report.problems)
+    report.problems = bounded(_root_causes_first(report.problems))
     return report
+
+
+def _root_causes_first(problems: list[str]) -> list[str]:
+    """Problems in another file that only repeat a value already refused in its own file (a wrong
+    area code in clusters.csv, then every meeting of that cluster) become one line saying so."""
+    refused: dict[str, set[str]] = {}  # file → values its own rules refused
+    for problem in problems:
+        found = re.search(r"\(got '([^']{1,60})'\)$", problem)
+        if found:
+            refused.setdefault(problem.split(":", 1)[0], set()).add(found.group(1))
+    out: list[str] = []
+    follows: dict[tuple[str, str, str, str], int] = {}
+    for problem in problems:
+        file, _, rest = problem.partition(":")
+        column = rest.split(": ", 2)[1] if rest.count(": ") >= 2 else "-"
+        cause = next(((source, value) for source, values in refused.items() if source != file and source in problem
+                      for value in values if re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", problem)), None)
+        if cause is None:
+            out.append(problem)
+        else:
+            key = (file, column, *cause)
+            follows[key] = follows.get(key, 0) + 1
+    for (file, column, source, value), n in follows.items():
+        out.append(_problem(file, "-", column, f"{n:,} problem(s) follow from {value!r}, refused in {source} above; fix that first"))
+    return out
 
 
 #: lines shown per file, column and rule (about a screenful); the rest are counted
