@@ -55,6 +55,10 @@ __all__ = [
     "primary_suppress",
     "secondary_suppress",
     "recoverable_cells",
+    "feasible_ranges",
+    "series_ranges",
+    "protection_width",
+    "audit",
     "suppress_table",
     "suppress_value",
     "format_count",
@@ -354,6 +358,196 @@ def _recoverable(mask: np.ndarray, lines: list[list[tuple[int, int]]]) -> np.nda
     return out
 
 
+def protection_width(policy: DisclosurePolicy = DEFAULT_POLICY) -> int:
+    """The protection interval: every hidden cell's feasible range must be at least this wide.
+
+    Like sdcTable's sliding protection level: a reader who knows everything published and the
+    rules must not be able to narrow a hidden count to fewer than ``max_count + 1`` whole
+    numbers (``hi - lo >= max_count``; 5 under the default rule, so a hidden cell could be any
+    of at least six values). Applied to every hidden cell, primary or secondary.
+    """
+    return policy.max_count
+
+
+def _components(mask: np.ndarray, lines: list[list[tuple[int, int]]]) -> list[list[tuple[int, int]]]:
+    """Hidden cells grouped so that cells sharing a published line are in one group."""
+    parent: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def find(c):
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    for c in zip(*np.nonzero(mask)):
+        parent[(int(c[0]), int(c[1]))] = (int(c[0]), int(c[1]))
+    for line in lines:
+        hidden = [c for c in line if c in parent]
+        for c in hidden[1:]:
+            a, b = find(hidden[0]), find(c)
+            if a != b:
+                parent[b] = a
+    groups: dict = {}
+    for c in parent:
+        groups.setdefault(find(c), []).append(c)
+    return [sorted(g) for _, g in sorted(groups.items())]
+
+
+def _lp_ranges(
+    n: int, rows: list[tuple[list[int], list[float], float, float]], lower: np.ndarray,
+    extra: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest and highest integer value of each of ``n`` variables under ``rows``.
+
+    ``rows``: (variable indices, coefficients, lower bound, upper bound) of each linear
+    constraint over ``n + extra`` variables (the ``extra`` ones are helpers, not reported).
+    Variables are integers >= ``lower`` (helpers >= 0), with no upper bound. Solved with
+    scipy.optimize.milp (HiGHS). An unbounded maximum is ``inf``. Raises ValueError if the
+    constraints have no solution.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    total = n + extra
+    lo = np.full(n, np.nan)
+    hi = np.full(n, np.nan)
+    if n == 0:
+        return lo, hi
+    a = np.zeros((max(len(rows), 1), total))
+    lb = np.zeros(a.shape[0])
+    ub = np.zeros(a.shape[0])
+    for k, (idx, coef, low, up) in enumerate(rows):
+        a[k, idx] = coef
+        lb[k], ub[k] = low, up
+    cons = [LinearConstraint(a, lb, ub)] if rows else []
+    lower_all = np.concatenate([np.asarray(lower, dtype=float), np.zeros(extra)])
+    bounds = Bounds(lower_all, np.full(total, np.inf))
+    integrality = np.ones(total)
+    for v in range(n):
+        for sign in (1.0, -1.0):
+            c = np.zeros(total)
+            c[v] = sign
+            res = milp(c, constraints=cons, integrality=integrality, bounds=bounds)
+            if sign < 0 and (res.status != 0 or res.x is None):  # nothing bounds it from above
+                hi[v] = math.inf
+                continue
+            if res.status != 0 or res.x is None:
+                raise ValueError(f"the published figures admit no solution ({res.message})")
+            if sign > 0:
+                lo[v] = round(res.x[v])
+            else:
+                hi[v] = round(res.x[v])
+    return lo, hi
+
+
+def _hidden_lower(values: np.ndarray, cells: Sequence[tuple[int, int]], zeros_shown: bool) -> float:
+    """What a reader knows a hidden count is at least: 1 where zeros are published, else 0.
+
+    If a zero had to be hidden (only when nothing else was left in a line), 0 for the group,
+    since the reader cannot tell which cell it is.
+    """
+    if not zeros_shown or any(values[c] == 0 for c in cells):
+        return 0.0
+    return 1.0
+
+
+def feasible_ranges(
+    mask: np.ndarray, values: np.ndarray, lines: list[list[tuple[int, int]]], zeros_shown: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For every hidden cell, the lowest and highest value consistent with what is published.
+
+    The audit statistical disclosure-control tools run (tau-ARGUS, sdcTable): a reader who sees
+    every shown cell and every line total (``lines``: each published additive line, its total
+    being the sum of its cells' values) and knows the rules (hidden counts are whole numbers, at
+    least 1 where zeros are published) solves an integer programme for each hidden cell's
+    minimum and maximum. Cells whose value is not a number (``x``, ``z``) are outside every
+    equation. Returns two float arrays shaped like ``mask`` (NaN where not hidden; ``inf``
+    where nothing bounds a cell from above).
+    """
+    lo = np.full(mask.shape, np.nan)
+    hi = np.full(mask.shape, np.nan)
+    for comp in _components(mask, lines):
+        pos = {c: k for k, c in enumerate(comp)}
+        rows = []
+        for line in lines:
+            idx = [pos[c] for c in line if c in pos]
+            if not idx or any(np.isnan(values[c]) for c in line if c in pos):
+                continue  # a cell given as "c" (value unknown here): the line's total is unknown too
+            rhs = float(sum(values[c] for c in line if c in pos))
+            rows.append((idx, [1.0] * len(idx), rhs, rhs))
+        low = np.full(len(comp), _hidden_lower(values, comp, zeros_shown))
+        clo, chi = _lp_ranges(len(comp), rows, low)
+        for c, a, b in zip(comp, clo, chi):
+            lo[c], hi[c] = a, b
+    return lo, hi
+
+
+def series_ranges(
+    mask: np.ndarray, values: np.ndarray, zeros_shown: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ranges a reader gets by differencing adjacent periods of one series.
+
+    ``mask``/``values``: rows are units (clusters), columns consecutive periods, and each
+    column's total is published. For each pair of adjacent columns the reader assumes the
+    units hidden in both changed as little as the two totals allow (the smallest ``t`` with
+    ``|x[i, j+1] - x[i, j]| <= t`` for all of them; ``t = 0`` when they can have stayed the
+    same), then bounds every cell hidden in only one of the two columns. This is how totals of
+    8 and 13 with one extra hidden cluster give that cluster away as 5. Returns arrays shaped
+    like ``mask``: for each cell, the narrowest range any adjacent pair gives (NaN where not
+    checked).
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    n_rows, n_cols = mask.shape
+    lo = np.full(mask.shape, np.nan)
+    hi = np.full(mask.shape, np.nan)
+    for j in range(n_cols - 1):
+        a_h, b_h = mask[:, j], mask[:, j + 1]
+        if not (a_h ^ b_h).any():
+            continue
+        cells = [(int(i), j) for i in np.nonzero(a_h)[0]] + [(int(i), j + 1) for i in np.nonzero(b_h)[0]]
+        if any(np.isnan(values[c]) for c in cells):
+            continue  # a cell given as "c": its value (and so the hidden total) is unknown here
+        pos = {c: v for v, c in enumerate(cells)}
+        n = len(cells)
+        t = n  # helper variable index: the largest change of a unit hidden in both periods
+        rows = []
+        for col in (j, j + 1):
+            idx = [pos[(int(i), col)] for i in range(n_rows) if mask[i, col]]
+            rhs = float(np.nansum([values[i, col] for i in range(n_rows) if mask[i, col]]))
+            rows.append((idx, [1.0] * len(idx), rhs, rhs))
+        both = [i for i in range(n_rows) if a_h[i] and b_h[i]]
+        for i in both:
+            rows.append(([pos[(i, j + 1)], pos[(i, j)], t], [1.0, -1.0, -1.0], -np.inf, 0.0))
+            rows.append(([pos[(i, j + 1)], pos[(i, j)], t], [1.0, -1.0, 1.0], 0.0, np.inf))
+        low = np.full(n, _hidden_lower(values, cells, zeros_shown))
+        # the reader's most plausible story: the smallest uniform change t
+        a = np.zeros((len(rows), n + 1))
+        lb, ub = np.zeros(len(rows)), np.zeros(len(rows))
+        for k, (idx, coef, l_, u_) in enumerate(rows):
+            a[k, idx] = coef
+            lb[k], ub[k] = l_, u_
+        c = np.zeros(n + 1)
+        c[t] = 1.0
+        res = milp(c, constraints=[LinearConstraint(a, lb, ub)], integrality=np.ones(n + 1),
+                   bounds=Bounds(np.concatenate([low, [0.0]]), np.full(n + 1, np.inf)))
+        if res.status != 0 or res.x is None:
+            continue
+        t_star = round(res.x[t])
+        rows.append(([t], [1.0], 0.0, float(t_star)))
+        clo, chi = _lp_ranges(n, rows, low, extra=1)
+        for v, (i, k) in enumerate(cells):
+            if a_h[i] and b_h[i]:
+                continue  # hidden in both periods: nothing new is learnt about it here
+            if np.isnan(lo[i, k]) or chi[v] - clo[v] < hi[i, k] - lo[i, k]:
+                lo[i, k], hi[i, k] = clo[v], chi[v]
+    return lo, hi
+
+
+def _too_narrow(lo: np.ndarray, hi: np.ndarray, width: int) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return ~np.isnan(lo) & ((hi - lo) < width)
+
+
 def _pick_partner(
     line: list[tuple[int, int]], mask: np.ndarray, values: np.ndarray, known: np.ndarray
 ) -> tuple[int, int] | None:
@@ -371,12 +565,13 @@ def _pick_partner(
 
 def _secondary(
     mask: np.ndarray, values: np.ndarray, known: np.ndarray, row_total: bool, col_total: bool,
-    labels: tuple[Sequence, Sequence],
+    labels: tuple[Sequence, Sequence], policy: DisclosurePolicy = DEFAULT_POLICY, series: bool = False,
 ) -> np.ndarray:
     mask = mask.copy()
     lines = _lines(mask.shape, row_total, col_total)
     if not lines:
         return mask
+    width = protection_width(policy)
 
     def fail(cell: tuple[int, int], why: str) -> DisclosureError:
         i, j = cell
@@ -384,6 +579,17 @@ def _secondary(
             f"cannot protect suppressed cell (row {labels[0][i]!r}, column {labels[1][j]!r}): "
             f"{why}. Do not publish that total, or publish the table another way."
         )
+
+    accepted: set[tuple[int, int]] = set()  # narrow but not exact, and nothing left to hide
+
+    def widen(cell: tuple[int, int], pool: list[tuple[int, int]], exact: bool) -> None:
+        partner = _pick_partner(sorted(set(pool)), mask, values, known)
+        if partner is None:
+            if exact:
+                raise fail(cell, "it can be worked out from the published figures and nothing is left to hide")
+            accepted.add(cell)  # documented limit: the line has nothing else to hide
+            return
+        mask[partner] = True
 
     while True:
         # 1. the line rule: no published line may hold exactly one hidden cell
@@ -399,17 +605,30 @@ def _secondary(
                     raise fail(hidden[0], "it is the only count in a line whose total is shown")
                 mask[partner] = True
                 changed = True
-        # 2. exact check: patterns where every line has >= 2 hidden cells but one is solvable
-        rec = _recoverable(mask, lines)
-        if not rec.any():
-            return mask
-        cell = tuple(int(k) for k in np.argwhere(rec)[0])
-        own = [ln for ln in lines if cell in ln]
-        pool = [c for ln in own for c in ln]
-        partner = _pick_partner(sorted(set(pool)), mask, values, known)
-        if partner is None:
-            raise fail(cell, "it can be worked out from the totals and nothing is left to hide")
-        mask[partner] = True
+        # 2. the audit: every hidden cell's feasible range (integer programme over everything
+        #    published) must be at least the protection interval wide
+        lo, hi = feasible_ranges(mask, values, lines, policy.zeros_shown)
+        narrow = _too_narrow(lo, hi, width)
+        for c in accepted:
+            narrow[c] = False
+        if narrow.any():
+            # one partner per group of linked hidden cells per pass (groups do not interact)
+            for comp in _components(mask, lines):
+                bad = [c for c in comp if narrow[c]]
+                if bad:
+                    widen(bad[0], [c for ln in lines if bad[0] in ln for c in ln], lo[bad[0]] == hi[bad[0]])
+            continue
+        # 3. the same audit across adjacent periods (columns of one series, column totals shown)
+        if series and col_total:
+            lo, hi = series_ranges(mask, values, policy.zeros_shown)
+            narrow = _too_narrow(lo, hi, width)
+            for c in accepted:
+                narrow[c] = False
+            if narrow.any():
+                cell = tuple(int(k) for k in np.argwhere(narrow.T)[0][::-1])  # earliest period first
+                widen(cell, [(i, cell[1]) for i in range(mask.shape[0])], lo[cell] == hi[cell])
+                continue
+        return mask
 
 
 def secondary_suppress(
@@ -419,6 +638,7 @@ def secondary_suppress(
     policy: DisclosurePolicy = DEFAULT_POLICY,
     row_total: bool = True,
     col_total: bool = True,
+    series: bool = False,
 ) -> pd.DataFrame:
     """Extend a suppression mask so no hidden cell can be worked out from published totals.
 
@@ -428,21 +648,25 @@ def secondary_suppress(
     column down the rows) holds exactly one hidden cell, hide the smallest non-zero, not yet
     hidden numeric cell in that line (ties: lower value, then earlier position; a zero only if
     no non-zero cell is left). Rows are scanned before columns, top to bottom and left to
-    right, and the scan repeats until nothing changes. Then an exact linear check over all
-    published lines catches any hidden cell still solvable (e.g. two blocks of hidden cells
-    joined by one cell); the smallest candidate in that cell's row/column is hidden and the
-    whole process repeats.
+    right, and the scan repeats until nothing changes. Then the audit (:func:`feasible_ranges`,
+    an integer programme over every published line, hidden counts whole and at least 1) finds
+    any hidden cell a reader can narrow to a range less than :func:`protection_width` wide; the
+    smallest candidate in that cell's row/column is hidden (one per group of linked cells) and
+    the whole process repeats. With ``series`` (the count columns are consecutive periods of
+    one series and ``col_total``), the audit also runs across adjacent periods
+    (:func:`series_ranges`), hiding the smallest candidate in the failing cell's period.
 
     ``mask`` must have ``df``'s index and the columns ``count_cols`` (as from
-    :func:`primary_suppress`); it is not modified. ``policy`` is accepted for symmetry and
-    future use: the choice of partner does not depend on the threshold. NaN and symbol cells
-    count as known (never chosen, never counted as hidden) unless they are ``c``.
+    :func:`primary_suppress`); it is not modified. ``policy`` sets the protection interval and
+    whether zeros are published. NaN and symbol cells count as known (never chosen, never
+    counted as hidden) unless they are ``c``; a line holding a ``c`` given on input has an
+    unknown total here, so only the line rule covers it (pass values and hide them upstream
+    with the same mask, as ``report.tracker_mask`` does, for the full audit).
 
     Returns a new boolean DataFrame, a superset of ``mask``.
     Raises :class:`DisclosureError` when a hidden cell cannot be protected (e.g. a line with a
     single count and a published total).
     """
-    del policy  # see docstring
     cols = _check_cols(df, count_cols)
     m = mask.reindex(index=df.index, columns=cols)
     if m.isna().any().any() or not m.index.equals(df.index):
@@ -450,22 +674,60 @@ def secondary_suppress(
     values = _numeric(df[cols].to_numpy(dtype=object))
     known = ~np.isnan(values)
     out = _secondary(
-        m.to_numpy(dtype=bool), values, known, row_total, col_total, (list(df.index), cols)
+        m.to_numpy(dtype=bool), values, known, row_total, col_total, (list(df.index), cols), policy, series
     )
     return pd.DataFrame(out, index=df.index, columns=cols, dtype=bool)
 
 
 def recoverable_cells(
-    mask: pd.DataFrame, row_total: bool = True, col_total: bool = True
+    mask: pd.DataFrame, row_total: bool = True, col_total: bool = True, *,
+    values: pd.DataFrame | None = None, policy: DisclosurePolicy = DEFAULT_POLICY,
 ) -> pd.DataFrame:
-    """Hidden cells (True in ``mask``) whose exact value follows from the published totals.
+    """Hidden cells (True in ``mask``) whose exact value follows from what is published.
 
-    An audit helper: after :func:`secondary_suppress` this is all False. It ignores the fact
-    that counts are non-negative, so it flags exact recovery only, not narrow bounds.
+    With ``values`` (the true counts, same labels), the integer programme of
+    :func:`feasible_ranges`: it uses that hidden counts are whole and at least 1, so in a column
+    ``1, 1, 40, 57`` with total 99 both 1s are found. Without ``values``, only exact linear
+    recovery from the totals (bounds ignored), which misses that case.
     """
     arr = mask.to_numpy(dtype=bool)
-    rec = _recoverable(arr, _lines(arr.shape, row_total, col_total))
+    lines = _lines(arr.shape, row_total, col_total)
+    if values is None:
+        rec = _recoverable(arr, lines)
+    else:
+        vals = _numeric(values.reindex(index=mask.index, columns=mask.columns).to_numpy(dtype=object))
+        lo, hi = feasible_ranges(arr, vals, lines, policy.zeros_shown)
+        with np.errstate(invalid="ignore"):
+            rec = arr & (lo == hi)
     return pd.DataFrame(rec, index=mask.index, columns=mask.columns, dtype=bool)
+
+
+def audit(
+    values: pd.DataFrame, mask: pd.DataFrame, row_total: bool = True, col_total: bool = True,
+    series: bool = False, policy: DisclosurePolicy = DEFAULT_POLICY,
+) -> pd.DataFrame:
+    """The disclosure audit of one published table: a row per hidden cell.
+
+    ``values``: the true counts; ``mask``: True where ``c`` is shown (same labels). Columns:
+    ``row``, ``column``, ``value``, ``lower``/``upper`` (the range a reader gets from everything
+    published, :func:`feasible_ranges`; with ``series`` also across adjacent periods, the
+    narrower of the two, :func:`series_ranges`) and ``protected`` (``upper - lower`` at least
+    :func:`protection_width`).
+    """
+    arr = mask.reindex(index=values.index, columns=values.columns).fillna(False).to_numpy(dtype=bool)
+    vals = _numeric(values.to_numpy(dtype=object))
+    lo, hi = feasible_ranges(arr, vals, _lines(arr.shape, row_total, col_total), policy.zeros_shown)
+    if series and col_total:
+        slo, shi = series_ranges(arr, vals, policy.zeros_shown)
+        with np.errstate(invalid="ignore"):
+            take = ~np.isnan(slo) & ((shi - slo) < (hi - lo))
+        lo, hi = np.where(take, slo, lo), np.where(take, shi, hi)
+    rows = []
+    width = protection_width(policy)
+    for i, j in zip(*np.nonzero(arr)):
+        rows.append({"row": values.index[i], "column": values.columns[j], "value": vals[i, j],
+                     "lower": lo[i, j], "upper": hi[i, j], "protected": bool(hi[i, j] - lo[i, j] >= width)})
+    return pd.DataFrame(rows, columns=["row", "column", "value", "lower", "upper", "protected"])
 
 
 # --------------------------------------------------------------------------- tables
@@ -534,6 +796,7 @@ def suppress_table(
     row_total: bool = True,
     col_total: bool = True,
     totals_row_label: object = None,
+    series: bool = False,
 ) -> SuppressionResult:
     """Make a table safe to publish: primary, then secondary suppression, then derived cells.
 
@@ -544,7 +807,8 @@ def suppress_table(
     :func:`secondary_suppress` (default True: assume both are published or derivable).
     ``totals_row_label``: the index label of a totals row already in ``df``; it is checked to
     exist, is suppressed like any other row (a total of 1-5 is itself small) and implies
-    ``col_total=True``.
+    ``col_total=True``. ``series``: the count columns are consecutive periods of one series
+    (months, in order); the audit then also runs across adjacent periods.
 
     In count and derived columns: hidden cells become ``"c"``, NaN/None/``"x"``/``":"`` become
     ``"x"``, ``"z"`` stays; counts shown are Python ints. Other columns are copied unchanged.
@@ -573,7 +837,7 @@ def suppress_table(
         raise ValueError("the table's index must be unique (set a label column as the index)")
 
     primary = primary_suppress(df, cols, policy)
-    mask = secondary_suppress(primary, df, cols, policy, row_total=row_total, col_total=col_total)
+    mask = secondary_suppress(primary, df, cols, policy, row_total=row_total, col_total=col_total, series=series)
 
     full = mask.copy()
     for dcol, sources in derived.items():
@@ -599,8 +863,9 @@ def suppress_value(count: object, policy: DisclosurePolicy = DEFAULT_POLICY) -> 
     """One count for prose, alt text or a tooltip: the count itself, or a symbol.
 
     Small counts give ``"c"``; None/NaN give ``"x"``; a symbol string gives its normalised
-    symbol (``":"`` -> ``"x"``). Whole-number floats come back as int. Anything else raises
-    TypeError. This protects the value only: a sentence that also quotes a total and the
+    symbol (``":"`` -> ``"x"``). Whole-number floats come back as int. A negative, fractional
+    or infinite number raises ValueError (``-3`` or ``2.5`` is no count, and ``-3`` would
+    otherwise be published as if it were safe); anything else raises TypeError. This protects the value only: a sentence that also quotes a total and the
     other parts can still give it away, so quote figures from a :func:`suppress_table` result.
     """
     sym = normalise_symbol(count)
@@ -613,9 +878,11 @@ def suppress_value(count: object, policy: DisclosurePolicy = DEFAULT_POLICY) -> 
         if count is None or pd.isna(count):
             return NOT_AVAILABLE
         raise TypeError(f"not a count: {count!r}")
+    if math.isinf(v) or v < 0 or not v.is_integer():
+        raise ValueError(f"not a count (a count is a whole number, 0 or more): {count!r}")
     if is_small(v, policy):
         return SUPPRESSED
-    return int(v) if v.is_integer() else v
+    return int(v)
 
 
 def format_count(value: object, policy: DisclosurePolicy = DEFAULT_POLICY) -> str:
