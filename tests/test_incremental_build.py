@@ -27,6 +27,11 @@ def files(site: Path) -> dict[str, Path]:
     return {p.relative_to(site).as_posix(): p for p in sorted(site.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "known, not yet fixed (issue 16): in the first run, 31 files differ, starting with the "
+    "_sources/generated/*.ipynb of profiles the incremental build took from the cache; a re-executed "
+    "notebook is not byte-identical to the cached one (cause not yet diagnosed: volatile metadata or "
+    "figure bytes). strict: this flags as soon as the sites agree."))
 def test_incremental_site_equals_forced_full_build_and_output_is_quiet(tmp_path):
     root = copy_project(tmp_path / "project")
     first = cli(root, "build", check=True)  # as `make book` runs it (with its progress output)

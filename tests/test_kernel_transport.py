@@ -36,7 +36,8 @@ def check(info: dict, root: Path) -> None:
     assert Path(info["file"]).resolve().parent == kernel_dir, info
     assert Path(info["ip"]).resolve().parent == kernel_dir, info
     assert len(info["ip"]) + len("-99") <= kernels.MAX_SOCKET_PATH
-    assert oct(os.stat(kernel_dir).st_mode & 0o777) == "0o700"
+    if kernel_dir.exists():  # the executors remove it, empty, once their kernels are done
+        assert oct(os.stat(kernel_dir).st_mode & 0o777) == "0o700"
 
 
 @pytest.mark.parametrize("preload", [("json",), None], ids=["zygote", "subprocess"])
@@ -56,7 +57,7 @@ def test_build_kernels_use_ipc_and_open_no_tcp_port(tmp_path, capfd, preload):
         check(info, tmp_path)
     assert len({i["pid"] for i in infos}) == 2
     # the kernels cleaned up after themselves: no connection file or socket is left behind
-    assert list((tmp_path / "_build" / "kernels").iterdir()) == []
+    assert not (tmp_path / "_build").exists()  # nor the folders made for them
     err = capfd.readouterr()
     for line in NOISE:
         assert line not in err.out + err.err
@@ -77,3 +78,4 @@ def test_a_deep_project_path_falls_back_to_a_short_private_folder(tmp_path):
     assert len(folder) + len("/0123456789ab-ipc-99") <= kernels.MAX_SOCKET_PATH
     assert oct(os.stat(folder).st_mode & 0o777) == "0o700"
     assert kernels.ipc_dir(tmp_path / "_build" / "kernels") == str(tmp_path / "_build" / "kernels")
+    assert oct(os.stat(tmp_path / "_build" / "kernels").st_mode & 0o777) == "0o700"

@@ -197,6 +197,18 @@ class LocalExecutor:
         tasks = self._prepare(tasks)
         if not tasks:
             return
+        builds = {Path(t.root) / "_build": (Path(t.root) / "_build").exists() for t in tasks}
+        try:
+            yield from self._run(tasks)
+        finally:  # the kernels' IPC folder is made on demand: leave no empty folders behind
+            for build, existed in builds.items():
+                for folder in (build / "kernels", *(() if existed else (build,))):
+                    try:
+                        folder.rmdir()
+                    except OSError:
+                        pass
+
+    def _run(self, tasks: Sequence[Task]) -> Iterator[JobResult]:
         if self._workers == 1 or len(tasks) == 1:
             for task in tasks:
                 yield execute_task(task)

@@ -112,6 +112,9 @@ def use_ipc_iopub_pipe(argv: list[str]) -> None:  # pragma: no cover - runs in t
 
 def launch_kernel_main(argv: list[str]) -> None:  # pragma: no cover - a kernel process
     """``python -m cluster_inquiry.kernels --kernel -f FILE``: ipykernel, IOPub pipe over IPC."""
+    # as ipykernel_launcher does: the cwd leaves sys.path while ipykernel loads (init_path adds it back)
+    if sys.path and (sys.path[0] == "" or os.path.realpath(sys.path[0]) == os.path.realpath(os.getcwd())):
+        del sys.path[0]
     use_ipc_iopub_pipe(argv)
     from ipykernel import kernelapp
 
