@@ -93,13 +93,37 @@ def test_every_download_matches_the_table_shown(built_site):
             (link,) = [link for link in _CSV_LINK.findall(wrap.group(1)) if not link.endswith(".metadata.csv")]
             shown = _read_shown(block[block.index("<table"):])
             csv = pd.read_csv(built_site / "downloads" / link, dtype=str, keep_default_na=False)
-            # the only permitted difference: the CSV writes 1,373 as 1373
+            # the only permitted differences: the CSV writes 1,373 as 1373, and a cell that would start a
+            # spreadsheet formula ("= Similar") carries a leading apostrophe (OWASP's CSV-injection rule)
             shown = shown.map(lambda v: v.replace(",", "") if _NUMBER.match(v) else v)
+            shown = shown.map(lambda v: "'" + v if v.startswith(_FORMULA_START) and not _PLAIN.match(v) else v)
             shown.columns = [str(c) for c in shown.columns]
             assert list(shown.columns) == list(csv.columns), (page.name, link)
             assert shown.to_numpy().tolist() == csv.to_numpy().tolist(), (page.name, link)
             checked += 1
     assert checked >= 60
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+def _formula_cells(name: str, text: str) -> list[str]:
+    return [f"{name}: {c[:40]!r}" for row in csv.reader(io.StringIO(text, newline="")) for c in row
+            if c.startswith(_FORMULA_START) and not _PLAIN.match(c)]
+
+
+def test_no_published_csv_cell_can_start_a_formula(built_site):
+    """OWASP CSV injection: no cell of any CSV the book publishes, loose or in the data pack, starts
+    with = + - @ tab or CR unless it is a plain number (today's book has "= Similar", "+£9,163")."""
+    bad = []
+    for path in (built_site / "downloads").rglob("*.csv"):
+        bad += _formula_cells(path.name, path.read_text(encoding="utf-8"))
+    with zipfile.ZipFile(built_site / "downloads" / "data-pack.zip") as zf:
+        for name in zf.namelist():
+            if name.endswith(".csv"):
+                bad += _formula_cells(name, zf.read(name).decode("utf-8"))
+    assert not bad, bad[:10]
 
 
 def test_data_pack_and_downloads_page_list_every_table(built_site):

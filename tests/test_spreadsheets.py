@@ -202,4 +202,16 @@ def test_each_profiles_key_indicator_table_is_titled_with_its_cluster():
     ctx = report.context()
     titles = {report.cluster_indicator_summary(ctx, code).title for code in ("C01", "C09")}
     names = [ctx.cluster(code)["cluster_name"] for code in ("C01", "C09")]
-    assert titles == {f"Key indicators for {n}, April and September 2013" for n in names}
+    assert titles == {f"Key indicators for {n}, September 2012 and September 2013" for n in names}
+
+
+def test_safe_csv_defuses_every_formula_start_and_keeps_numbers():
+    from cluster_inquiry.spreadsheets import safe_csv
+
+    text = 'a,b\n= Similar,+£9,163\n"-2+3+cmd|\' /C calc\'!A0",-2.5\n@SUM(A1),-7\n"\tx","\rx"\n'
+    rows = list(csv.reader(io.StringIO(safe_csv(text), newline="")))
+    cells = [c for row in rows[1:] for c in row]
+    assert "-2.5" in cells and "-7" in cells  # plain numbers stay numbers
+    assert all(not c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells if c not in {"-2.5", "-7"})
+    assert "'= Similar" in cells and "'+£9" in cells
+    assert safe_csv("a,b\n1,x\n") == "a,b\n1,x\n"  # nothing to defuse: byte for byte the same

@@ -177,6 +177,8 @@ def write(downloads: list[Download], out: Path) -> Path:
         "workbooks/*.xlsx, *.ods  one spreadsheet per book page\n\n"
         "Numbers marked illustrative are modelled, not council records. See the book's provenance page.\n"
     )
+    # OWASP's CSV-injection rule: no published cell starts = + - @ tab or CR unless it is a number
+    files = {name: spreadsheets.safe_csv(text) if name.endswith(".csv") else text for name, text in files.items()}
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8")
     workbooks = spreadsheets.write_all(downloads, out)

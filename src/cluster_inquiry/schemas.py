@@ -183,7 +183,7 @@ KEY_INDICATORS = TableSpec(
         strict=True,
     ),
     key=("cluster_code", "period", "indicator_code"),
-    description="Cluster key indicators at the dashboard dates (April and September 2013).",
+    description="Cluster key indicators at the dashboard dates (September 2012, April and September 2013).",
     count_columns=("numerator",),
 )
 

@@ -54,6 +54,17 @@ def safe_cell(text: str) -> str:
     return text
 
 
+def safe_csv(text: str) -> str:
+    """A CSV document with every cell passed through :func:`safe_cell`: no cell a spreadsheet opens
+    can start a formula. Cells already safe are written back unchanged (the file's quoting rules)."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not any(c.startswith(_FORMULA_START) and not is_plain_number(c) for row in rows for c in row):
+        return text
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows([[safe_cell(c) for c in row] for row in rows])
+    return buf.getvalue()
+
+
 #: cells with no letter or digit, which the guidance (and gptables) refuses: a dash or a blank says
 #: "no figure here", the GSS symbol z (not applicable); a lone % is a unit, written out
 _DASHES = {"", "-", "–", "—", "‒", "―"}

@@ -114,7 +114,8 @@ WHOLE_NUMBER_LIMIT = 10**9
 
 
 #: text a spreadsheet would run as a formula when a reader opens a CSV download (CSV injection)
-_FORMULA = re.compile(r"^(?:[=+@\t\r]|-(?![\d.]))")
+#: (a leading minus only when the whole cell is a plain number, OWASP's rule: "-2+3+cmd|..." is refused)
+_FORMULA = re.compile(r"^(?:[=+@\t\r]|-(?!\d+(?:\.\d+)?$))")
 
 
 def _check_formula_text(df: pd.DataFrame, spec: TableSpec, problems: list[str]) -> None:
