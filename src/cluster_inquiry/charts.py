@@ -73,13 +73,7 @@ def trend_chart(
     """A line chart of ``y`` over ``x`` for each value of ``series`` (marker + dash + colour)."""
     set_theme()
     fig, ax = plt.subplots(figsize=(8, 3.6))
-    names = list(dict.fromkeys(frame[series]))
-    for i, name in enumerate(names):
-        part = frame[frame[series] == name]
-        ax.plot(
-            part[x], part[y], label=mpl_text(name), color=PALETTE[i % len(PALETTE)],
-            marker=MARKERS[i % len(MARKERS)], linestyle=LINESTYLES[i % len(LINESTYLES)], markersize=4,
-        )
+    _plot_series(ax, frame, x, y, series)
     ax.set_ylabel(y_label)
     ax.set_xlabel("")
     ticks = list(frame[x].drop_duplicates())[::3]
@@ -92,7 +86,21 @@ def trend_chart(
     return Figure(fig, title=title, alt_text=alt, units=units, period=period, source=source, status=status, table=table)
 
 
+def _plot_series(ax, frame: pd.DataFrame, x: str, y: str, series: str) -> None:
+    """One line per value of ``series``, told apart by marker, dash and colour, in first-seen order."""
+    for i, name in enumerate(dict.fromkeys(frame[series])):
+        part = frame[frame[series] == name]
+        ax.plot(
+            part[x], part[y], label=mpl_text(name), color=PALETTE[i % len(PALETTE)],
+            marker=MARKERS[i % len(MARKERS)], linestyle=LINESTYLES[i % len(LINESTYLES)], markersize=4,
+        )
+
+
 def _trend_alt(frame: pd.DataFrame, x: str, y: str, series: str, y_label: str, period: str) -> str:
+    return _series_alt(frame, x, y, series, y_label, period) + " The data table follows the chart."
+
+
+def _series_alt(frame: pd.DataFrame, x: str, y: str, series: str, y_label: str, period: str) -> str:
     parts = []
     for name, part in frame.groupby(series, sort=False):
         part = part.dropna(subset=[y])
@@ -100,7 +108,7 @@ def _trend_alt(frame: pd.DataFrame, x: str, y: str, series: str, y_label: str, p
             continue
         first, last = part.iloc[0], part.iloc[-1]
         parts.append(f"{name}: {first[y]:,.1f} in {first[x]} to {last[y]:,.1f} in {last[x]}")
-    return f"Line chart of {y_label}, {period}. " + "; ".join(parts) + ". The data table follows the chart."
+    return f"Line chart of {y_label}, {period}. " + "; ".join(parts) + "."
 
 
 def trend_panels(
@@ -129,10 +137,7 @@ def trend_panels(
     alts = []
     for ax, name in zip(axes[0], panels):
         part = frame[frame[panel] == name]
-        for i, s in enumerate(dict.fromkeys(part[series])):
-            line = part[part[series] == s]
-            ax.plot(line[x], line[y], label=mpl_text(s), color=PALETTE[i % len(PALETTE)], marker=MARKERS[i % len(MARKERS)],
-                    linestyle=LINESTYLES[i % len(LINESTYLES)], markersize=4)
+        _plot_series(ax, part, x, y, series)
         ax.set_ylabel(mpl_text(y_labels[name]))
         ax.set_ylim(bottom=0)
         ax.set_title(mpl_text(name), fontsize=11)
@@ -140,7 +145,7 @@ def trend_panels(
         ax.set_xticks(ticks)
         ax.tick_params(axis="x", rotation=45, labelsize=11)
         ax.legend(loc="lower left", fontsize=9, frameon=True)
-        alts.append(_trend_alt(part, x, y, series, y_labels[name], period).replace(" The data table follows the chart.", ""))
+        alts.append(_series_alt(part, x, y, series, y_labels[name], period))
     fig.suptitle(mpl_text(title), fontsize=12)
     fig.tight_layout()
     alt = f"{len(panels)} panels, one unit each. " + " ".join(alts) + " The data table follows the chart."
