@@ -82,6 +82,9 @@ def test_performance_map_never_shows_a_hidden_value():
                 assert texts[cluster].split("<br>")[1].endswith(": c"), texts[cluster]
                 assert not re.search(r"\d", texts[cluster].replace(cluster, "").replace("2013", "").replace("2012", ""))
                 assert marks[cluster] == f"{cluster} c"
+                # primary and secondary cells read alike: "small" would tell the reader a
+                # secondary cell's value (6 or more, hidden to protect another) is small
+                assert "small" not in texts[cluster].lower(), texts[cluster]
             else:
                 assert f"{value:,.{performance.decimals(code)}f}" in texts[cluster]
     assert checked > 0

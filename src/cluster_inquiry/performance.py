@@ -516,7 +516,7 @@ def _map_view(ctx: Context, code: str, period: str) -> dict:
         fill[c], pattern[c] = to_hex(colour), _PATTERN.get(hatch, "")
         mark[c] = f"{c} {cls if cls else 'c'}"
         if cls is None:
-            hover[c] = f"<b>{name}</b> ({c})<br>{html.escape(ind.short)}, {p}: c<br>(not shown: small numbers)"
+            hover[c] = f"<b>{name}</b> ({c})<br>{html.escape(ind.short)}, {p}: c<br>(not shown)"
         else:
             where = ("band " + cls + (" (best quarter)" if cls == "A" else " (worst quarter)" if cls == "D" else "")
                      if judged else f"quarter {cls} of the clusters' values")

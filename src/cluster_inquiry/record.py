@@ -279,7 +279,7 @@ def cluster_facts(ctx: Context, code: str) -> dict[str, str]:
     guidance = meetings[(meetings["cluster_code"] == code) & (meetings["meeting_type"] == "guidance_support")]
     comparison = performance.assessments(ctx).set_index("cluster_code").loc[code, "NEET_PCT_comparison"]
     if not isinstance(comparison, str):
-        neet = "not published (small numbers) against"
+        neet = "not shown (c), so not compared with"
     elif comparison.startswith(stats.WORSE):
         neet = "significantly worse than"
     elif comparison.startswith(stats.BETTER):
