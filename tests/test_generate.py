@@ -78,6 +78,16 @@ def test_population_is_summed_from_real_lsoas(paths, tables):
     assert pop["pop_total"].sum() == 756_212
 
 
+def test_16_17s_follow_each_clusters_children_not_its_students(tables):
+    """Per year of age, a cluster's estimated 16-17s are as many as its real 0-15s (give or take
+    rounding): sharing the city's 16-17s by 16-59s gave Headingley and Hyde Park 3.95 times."""
+    pop = tables["cluster_population"]
+    per_year = (pop["pop_16_17"] / 2) / (pop["pop_0_15"] / 16)
+    city = (pop["pop_16_17"].sum() / 2) / (pop["pop_0_15"].sum() / 16)
+    assert (per_year / city).between(0.97, 1.03).all(), per_year.round(2).tolist()
+    assert pop["pop_source"].str.contains("16-17 estimated").all()
+
+
 def test_more_deprived_clusters_have_higher_modelled_rates(paths, tables):
     lookup = tables["lsoa_cluster_lookup"]
     attrs = geography.load_lsoa_attributes(paths).merge(lookup, on="lsoa11cd")

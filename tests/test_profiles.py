@@ -94,3 +94,11 @@ def test_profile_trend_has_one_unit_per_axis(ctx):
     city = report.city_obsessions_trend(ctx)
     assert [a.get_ylabel() for a in city.fig.axes] == ["per 10,000 children", "% of 16–18 cohort"]
     assert "× 10" not in city.units
+
+
+def test_the_0_17_denominator_is_labelled_estimated(ctx):
+    """No count of 16-17-year-olds by LSOA is published, so a cluster's 0-17s are estimated."""
+    html = report.cluster_header(ctx, "C25")._repr_html_()
+    row = next(r for r in html.split("<tr>") if "aged 0–17" in r)
+    assert "<td>estimated</td>" in row
+    assert "estimated" in INDICATORS["LAC_RATE"].definition and "estimated" in INDICATORS["CPP_RATE"].definition

@@ -5,7 +5,9 @@ on real foundations:
 
 * geography: real 2011 LSOAs grouped into 25 clusters (:mod:`cluster_inquiry.geography`);
 * denominators: real mid-2012 LSOA populations summed to clusters (0–15 and total are real;
-  16–19 year-olds are estimated, because no LSOA split by single year of age is shipped);
+  16–19 year-olds are *estimated*, because no LSOA split by single year of age is published:
+  the city's real 16–17s are shared out by each cluster's share of its 0–15s, so a cluster's
+  16–17s follow its children, not its students; ``pop_0_17`` is therefore estimated too);
 * deprivation: real IMD 2015 scores drive the modelled rates (more deprived → more looked-after
   children and NEET, lower attendance);
 * city totals: looked-after children and child-protection plans sum *exactly* to the real DfE
@@ -125,9 +127,12 @@ def generate(paths: Paths | None = None) -> list[Table]:
     dep = _zscore(agg["imd_score_weighted"]).to_numpy()
 
     # --- population (0–15 and total real; 16–19 estimated) -------------------------------
+    # The city's 16–17s (real ONS 0–17 less the real LSOA 0–15s) are shared out by each
+    # cluster's share of 0–15s: the children who age into 16–17. Sharing by 16–59s followed
+    # students (Headingley and Hyde Park got 3.95 times its children's per-year rate).
     city_0_17 = reference.leeds_population_0_17(paths)[2012]
     city_16_17 = city_0_17 - int(agg["pop_0_15"].sum())
-    pop_16_17 = apportion(city_16_17, agg["pop_16_59"].to_numpy())
+    pop_16_17 = apportion(city_16_17, agg["pop_0_15"].to_numpy())
     population = pd.DataFrame(
         {
             "cluster_code": agg["cluster_code"],
@@ -138,7 +143,7 @@ def generate(paths: Paths | None = None) -> list[Table]:
             "pop_16_19": 2 * pop_16_17,
             "pop_0_19": agg["pop_0_15"].to_numpy() + 2 * pop_16_17,
             "lsoa_count": agg["lsoas"],
-            "pop_source": "real mid-2012 LSOA sums (total, 0-15); 16-19 estimated",
+            "pop_source": "real mid-2012 LSOA sums (total, 0-15); 16-17 estimated by share of 0-15s; 16-19 estimated",
         }
     )
 

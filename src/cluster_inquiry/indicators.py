@@ -64,13 +64,21 @@ class Indicator:
         }[self.polarity]
 
 
+#: how a cluster's 0–17 denominator is made (it is estimated, not a published count)
+DENOMINATOR_0_17 = (
+    "A cluster's children aged 0–17 are estimated: its real 0–15s (mid-2012 LSOA sums) plus a share of the "
+    "city's real 16–17s in proportion to its 0–15s, because no count of 16–17-year-olds by LSOA is published."
+)
+
+
 INDICATORS: dict[str, Indicator] = {
     i.code: i
     for i in (
         Indicator(
             "LAC_RATE", "Looked-after children per 10,000 children aged 0–17", "Looked-after children",
             "per 10,000", 10_000, "low_is_good", "rate",
-            "Children looked after by the council at the end of the month, per 10,000 resident children aged 0–17 (mid-2012).",
+            "Children looked after by the council at the end of the month, per 10,000 resident children aged 0–17 (mid-2012). "
+            + DENOMINATOR_0_17,
             "looked-after children", "children aged 0–17",
             caveats="The city totals match DfE's published Leeds figures at 31 March 2013 and 2014 (real); the split "
                     "between clusters is illustrative. A child counts in the cluster of their home address.",
@@ -79,6 +87,7 @@ INDICATORS: dict[str, Indicator] = {
             "CPP_RATE", "Child-protection plans per 10,000 children aged 0–17", "Child-protection plans",
             "per 10,000", 10_000, "no_judgement", "rate",
             "Children subject of a child-protection plan at the end of the month, per 10,000 children aged 0–17. "
+            + DENOMINATOR_0_17 + " "
             "Neither a high nor a low rate is good in itself, so no better/worse judgement is made.",
             "children on a plan", "children aged 0–17",
             caveats="The city totals match DfE's published Leeds figures at 31 March 2013 and 2014 (real); the split "

@@ -445,6 +445,7 @@ def cluster_header(ctx: Context, code: str) -> HTML:
         ("Elected members on the governance group", str(row["elected_members"]), "illustrative"),
         ("Population (mid-2012)", f"{int(pop['pop_total']):,}", "real"),
         ("Children aged 0–15 (mid-2012)", f"{int(pop['pop_0_15']):,}", "real"),
+        ("Children aged 0–17 (mid-2012; the rates' denominator)", f"{int(pop['pop_0_17']):,}", "estimated"),
         ("IMD 2015 score (child-population weighted)", f"{imd:.1f}", "real"),
         ("LSOAs among England's most deprived 10%", f"{decile1} of {len(own)}", "real"),
     ]
@@ -455,7 +456,9 @@ def cluster_header(ctx: Context, code: str) -> HTML:
         "<table class='ci-table'><caption>At a glance</caption><thead><tr><th scope='col'>Fact</th>"
         f"<th scope='col'>Value</th><th scope='col'>Data</th></tr></thead><tbody>{rows}</tbody></table>"
         "<p class='ci-source'>Sources: ONS/DCLG mid-2012 LSOA populations and IMD 2015 (real, OGL v3) summed over the "
-        "cluster's LSOAs; cluster boundaries and governance are illustrative.</p>"
+        "cluster's LSOAs; the 0–17 figure is estimated (the 0–15s plus a share of the city's real 16–17s in "
+        "proportion to the cluster's 0–15s: no count of 16–17-year-olds by LSOA is published); cluster boundaries "
+        "and governance are illustrative.</p>"
     )
 
 
