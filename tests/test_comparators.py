@@ -92,3 +92,53 @@ def test_appendix_a_does_not_say_lait_starts_in_2015():
 
     text = (project_paths().root / "notebooks" / "performance_appendix_a.ipynb").read_text(encoding="utf-8")
     assert "LAIT dataset starts in 2015" not in text and "holds 2015 only (LAIT itself has earlier years)" in text
+
+
+# --------------------------------------------------------------------------- statistical neighbours
+
+SHARED = project_paths().root.parent / "shared" / "data"
+
+
+def test_neighbours_are_dfes_2021_group_for_leeds(paths):
+    rates = comparators.neighbour_rates(paths, "lac")
+    assert list(rates["name"]) == ["Leeds", "Sheffield", "Darlington", "Calderdale", "Bury", "Stockton-on-Tees",
+                                   "Bolton", "Derby", "North Tyneside", "Kirklees", "Wirral"]
+    table = comparators.neighbours_table(paths)
+    assert "2021 model" in table.title and any("2007-based" in n for n in table.notes)
+    assert table.status == "real"
+
+
+def test_neighbour_rates_and_average_by_hand(paths):
+    """Independent of the extract: Sheffield's counts and populations read from DfE's own files."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared/data is not beside the project")
+    sfr = pd.read_csv(SHARED / "reference/dfe_cla_underlying/SFR36_CLA2014.csv", dtype=str)
+    pop = pd.read_csv(SHARED / "population/ons_mid-year_population_estimates_2012_to_2024.csv", dtype=str)
+    count = int(sfr.loc[sfr["geog_c"] == "373", "CLA_Mar2014"].iloc[0])
+    mid2013 = int(pop.loc[(pop["old_la_code"] == "373") & (pop["time_period"] == "2013"), "population_estimate"].iloc[0])
+    rates = comparators.neighbour_rates(paths, "lac").set_index("name")
+    assert rates.loc["Sheffield", 2014] == pytest.approx(count / mid2013 * 10_000)
+    assert comparators.neighbour_average(comparators.neighbour_rates(paths, "lac"))[2014] == pytest.approx(
+        rates.iloc[1:][2014].mean())
+    frame = comparators.neighbours_table(paths).frame.set_index("Area")
+    assert frame.loc["Leeds", "Looked-after children per 10,000, 31 March 2015"] == "77.7"  # as the tables above
+
+
+def test_shipped_neighbour_extract_is_what_the_tool_makes(tmp_path, paths):
+    if not SHARED.is_dir():
+        pytest.skip("../shared/data is not beside the project")
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("extract", paths.root / "tools/extract_statistical_neighbours.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    made = tool.main(SHARED, tmp_path)
+    assert made.read_bytes() == (paths.raw / "reference/leeds_statistical_neighbours_2013_2015.csv").read_bytes()
+
+
+def test_summary_gives_the_neighbours_average(paths):
+    frame = comparators.summary_table(paths).frame
+    col = "Statistical neighbours (average, 2021 model)"
+    lac = frame[frame["Measure"] == "Looked-after children per 10,000"].set_index("Period")[col]
+    avg = comparators.neighbour_average(comparators.neighbour_rates(paths, "lac"))
+    assert lac["31 March 2015"] == f"{avg[2015]:.1f}"

@@ -1,4 +1,5 @@
-"""Real comparators for Leeds: England, Yorkshire and the Humber and the English core cities.
+"""Real comparators for Leeds: England, Yorkshire and the Humber, the English core cities and
+Leeds's ten DfE statistical neighbours (April 2021 model).
 
 All numbers here are real published statistics shipped in ``data/raw`` (see the PROVENANCE.md
 files there):
@@ -240,6 +241,77 @@ def lait_table(paths: Paths) -> Table:
     )
 
 
+NEIGHBOUR_MEASURES = {
+    "lac": ("children looked after at 31 March", "Looked-after children per 10,000"),
+    "cpp": ("children subject of a child-protection plan at 31 March", "Child-protection plans per 10,000"),
+}
+NEIGHBOUR_POP = "population aged 0 to 17 (mid-year)"
+SOURCE_SN = (f"{reference.NEIGHBOURS_MODEL} (DfE, OGL v3); counts: {SOURCE_CLA}; {SOURCE_CPP}; "
+             f"denominators: {SOURCE_POP}")
+
+
+def neighbour_rates(paths: Paths, what: str) -> pd.DataFrame:
+    """Rates per 10,000 (31 March Y on mid-(Y−1) 0–17s) for Leeds and its ten statistical neighbours,
+    area × year, Leeds first, then DfE's order of closeness; ``name`` and ``closeness`` columns."""
+    df = reference.statistical_neighbours(paths)
+    measure = NEIGHBOUR_MEASURES[what][0]
+    counts = df[df["measure"] == measure].pivot_table(index="area_code", columns="year", values="value", aggfunc="first")
+    pop = df[df["measure"] == NEIGHBOUR_POP].pivot_table(index="area_code", columns="year", values="value", aggfunc="first")
+    out = rates(counts, pop)
+    order = list(dict.fromkeys(df["area_code"]))
+    out = out.reindex(order)
+    first = df.drop_duplicates("area_code").set_index("area_code")
+    out.insert(0, "closeness", first["closeness_2021"].reindex(order))
+    out.insert(0, "name", first["area_name"].reindex(order))
+    return out
+
+
+def neighbour_average(rates_: pd.DataFrame) -> pd.Series:
+    """DfE's statistical-neighbour average: the simple mean of the ten neighbours' rates (not Leeds)."""
+    years = [c for c in rates_.columns if isinstance(c, int)]
+    return rates_.iloc[1:][years].mean()
+
+
+def neighbours_table(paths: Paths) -> Table:
+    """Leeds against its ten DfE statistical neighbours (2021 model): looked-after and plan rates, 2013–2015."""
+    lac, cpp = neighbour_rates(paths, "lac"), neighbour_rates(paths, "cpp")
+    years = [c for c in lac.columns if isinstance(c, int)]
+    frame = pd.DataFrame({"Area": lac["name"].to_numpy(),
+                          "Closeness (2021 model)": [c if c else "–" for c in lac["closeness"]]})
+    for key, r in (("lac", lac), ("cpp", cpp)):
+        label = NEIGHBOUR_MEASURES[key][1]
+        for y in years:
+            frame[f"{label}, 31 March {y}"] = [f"{v:.1f}" for v in r[y]]
+    avg_lac, avg_cpp = neighbour_average(lac), neighbour_average(cpp)
+    avg = {"Area": "Average of the 10 statistical neighbours", "Closeness (2021 model)": "–"}
+    for key, a in (("lac", avg_lac), ("cpp", avg_cpp)):
+        for y in years:
+            avg[f"{NEIGHBOUR_MEASURES[key][1]}, 31 March {y}"] = f"{a[y]:.1f}"
+    frame = pd.concat([frame, pd.DataFrame([avg])], ignore_index=True)
+    # rank at the precision shown (ties share a rank, written "=n")
+    shown = lac[years[-1]].round(1)
+    r = stats.rank(shown, "low_is_good")
+    leeds = reference.LEEDS
+    tie = (shown == shown[leeds]).sum() > 1
+    rank_text = ("=" if tie else "") + str(int(r[leeds]))
+    return Table(
+        frame,
+        title=f"Leeds and its 10 statistical neighbours (DfE 2021 model): rates per 10,000 children, "
+              f"31 March {years[0]} to {years[-1]}",
+        source=SOURCE_SN, status="real", unit="per 10,000 children aged 0–17", period=f"31 March {years[0]} to {years[-1]}",
+        notes=[
+            "Statistical neighbours are the ten authorities DfE's model finds most like Leeds in their population "
+            "and need. This is the April 2021 model, the one published now: the groups Leeds used in 2012–2014 came "
+            "from the earlier 2007-based model, which is not shipped with the book, so this is a present-day "
+            "reference group, not the one the board compared against at the time.",
+            "Rates are computed as in the tables above (count at 31 March Y per 10,000 children aged 0–17 at "
+            "mid-(Y−1)). The average is the simple mean of the ten neighbours' rates, as DfE's LAIT computes it.",
+            f"Leeds's looked-after rate at 31 March {years[-1]} ranks {rank_text} of the 11 (1 = lowest rate); the "
+            f"neighbours' average is {avg_lac[years[-1]]:.1f} against Leeds's {lac.loc[leeds, years[-1]]:.1f}.",
+        ],
+    )
+
+
 def summary_table(paths: Paths) -> Table:
     """Leeds against England, the region and the core cities: the latest real value of each measure."""
     cla_r = rates(cla_counts(paths), population(paths))
@@ -248,12 +320,16 @@ def summary_table(paths: Paths) -> Table:
     cities = [c for c in ORDER if c in CORE_CITIES]
     rows = []
 
-    def add(measure: str, period: str, series: pd.Series, dp: int, pol: str | None, note: str) -> None:
+    sn = {"lac": neighbour_average(neighbour_rates(paths, "lac")), "cpp": neighbour_average(neighbour_rates(paths, "cpp"))}
+
+    def add(measure: str, period: str, series: pd.Series, dp: int, pol: str | None, note: str,
+            neighbours: float | None = None) -> None:
         core = series.loc[cities]
         rank = stats.rank(core, pol)["E08000035"] if pol else None
         rows.append({
             "Measure": measure, "Period": period, "Leeds": f"{series['E08000035']:.{dp}f}",
             "England": f"{series[ENGLAND]:.{dp}f}", REGION_NAME: f"{series[REGION]:.{dp}f}",
+            "Statistical neighbours (average, 2021 model)": "x" if neighbours is None else f"{neighbours:.{dp}f}",
             "Core cities (lowest to highest)": f"{core.min():.{dp}f} to {core.max():.{dp}f}",
             "Leeds rank among 8 core cities": "–" if rank is None or pd.isna(rank) else str(int(rank)),
             "Basis": note,
@@ -261,10 +337,10 @@ def summary_table(paths: Paths) -> Table:
 
     for y in (2013, 2014, 2015):
         add("Looked-after children per 10,000", f"31 March {y}", cla_r[y], 1, "low_is_good",
-            f"computed (mid-{y - 1} population)")
+            f"computed (mid-{y - 1} population)", sn["lac"][y])
     for y in (2013, 2015):
         add("Child-protection plans per 10,000", f"31 March {y}", cpp_r[y], 1, None,
-            f"computed (mid-{y - 1} population)")
+            f"computed (mid-{y - 1} population)", sn["cpp"][y])
     add("Overall absence (% of sessions)", "2014/15", lait["TotAbs"], 2, "low_is_good", "published (LAIT)")
     add("September Guarantee (% of 16–17s offered a place)", "2015", lait["Sept_Guarantee"],
         lait_decimals(lait["Sept_Guarantee"]), "high_is_good",
@@ -279,6 +355,9 @@ def summary_table(paths: Paths) -> Table:
             "Computed rates: the DfE count at 31 March per 10,000 children aged 0–17 in the ONS estimate for the "
             "previous mid-year (shown in Basis), as DfE does. Published: DfE's LAIT values.",
             "Rank 1 = best among the 8 core cities (for looked-after children, the lowest rate); plans are not ranked.",
+            "Statistical neighbours: the mean rate of Leeds's ten DfE statistical neighbours in the April 2021 model "
+            "(a present-day group, later than the inquiry; the table of neighbours below names them); x where the "
+            "neighbours' figures are not shipped (LAIT measures).",
             "There is no published NEET rate or attendance figure for 2013 in the shipped data: the LAIT extract shipped "
             "with this book holds 2015 only (LAIT itself has earlier years).",
         ],
@@ -312,5 +391,5 @@ def describe(paths: Paths) -> str:
     )
 
 
-__all__ = ["cla_counts", "cpp_counts", "population", "rates", "cla_table", "cpp_table", "lait_table", "summary_table",
+__all__ = ["neighbour_rates", "neighbour_average", "neighbours_table", "cla_counts", "cpp_counts", "population", "rates", "cla_table", "cpp_table", "lait_table", "summary_table",
            "rate_chart", "rate_column", "REGION_NAME"]

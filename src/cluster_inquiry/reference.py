@@ -15,6 +15,10 @@ CLA_FILE = "reference/leeds_cla_comparators_2012_2015.csv"
 CPP_FILE = "safeguarding/leeds_cin_cpp_comparators_2013_2015.csv"
 POP_FILE = "population/la_population_0_17_comparators_mid2012_2015.csv"
 CLA_AT_31_MARCH = "children looked after at 31 March"
+#: Leeds and its ten DfE statistical neighbours (April 2021 model): counts and 0–17 populations,
+#: extracted by tools/extract_statistical_neighbours.py from DfE's files (see its PROVENANCE.md)
+NEIGHBOURS_FILE = "reference/leeds_statistical_neighbours_2013_2015.csv"
+NEIGHBOURS_MODEL = "DfE children's services statistical neighbours, April 2021 model"
 
 
 def cla_comparators(paths: Paths) -> pd.DataFrame:
@@ -54,3 +58,11 @@ def leeds_population_0_17(paths: Paths) -> dict[int, int]:
     df = population_0_17(paths)
     sel = df[df["area_code"] == LEEDS]
     return {int(r.time_period): int(r.value) for r in sel.itertuples()}
+
+
+def statistical_neighbours(paths: Paths) -> pd.DataFrame:
+    """Leeds and its ten DfE statistical neighbours (2021 model): one row per area, measure and year."""
+    df = pd.read_csv(paths.raw / NEIGHBOURS_FILE, dtype={"area_code": str, "dfe_la_code": str},
+                     keep_default_na=False)
+    df["value"] = pd.to_numeric(df["value"], errors="raise")
+    return df
