@@ -135,7 +135,52 @@ def test_a_single_hidden_cluster_is_recoverable_from_the_city_total(tmp_path, fa
         )
     findings = scan(tmp_path, facts, pages)
     assert [f.where for f in findings] == ["neet, 2013-08"]
-    assert "Gamma Vale is the only cluster not shown" in findings[0].message
+    assert "Gamma Vale's hidden count can be worked out as exactly 4" in findings[0].message
+
+
+def _four(lac: dict[str, list[int]]):
+    """Four clusters, one page per cluster and month showing its looked-after count (or c)."""
+    codes = ["C01", "C02", "C03", "C04"]
+    clusters = pd.DataFrame({"cluster_code": codes, "cluster_name": ["Alpha", "Beta", "Gamma", "Delta"]})
+    pop = pd.DataFrame({"cluster_code": codes, "pop_0_17": [4000] * 4})
+    months = [f"2013-{m:02d}" for m in range(8, 8 + len(lac["C01"]))]
+    rows = [{"cluster_code": c, "month": m, "lac_count": lac[c][k], "cpp_count": 30, "neet_count": 20,
+             "neet_cohort": 200, "persistent_absentees": 50, "pupils_on_roll": 900}
+            for c in codes for k, m in enumerate(months)]
+    return leakscan.collect_facts({"clusters": clusters, "cluster_population": pop,
+                                   "obsessions_monthly": pd.DataFrame(rows)}), months
+
+
+def _city_page(shown: dict[str, list[str]], months: list[str]) -> str:
+    head = "".join(f"<th>{m}</th>" for m in months)
+    body = "".join(f"<tr><td>{name}</td>" + "".join(f"<td>{v}</td>" for v in vals) + "</tr>"
+                   for name, vals in shown.items())
+    return ("<p class='ci-caption'>Looked-after children by cluster</p><table><thead><tr><th>Cluster</th>"
+            f"{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
+def test_hidden_counts_are_at_least_one_so_1_1_40_57_is_recoverable(tmp_path):
+    """Two hidden cells, but 99 - 40 - 57 = 2 and each is at least 1: both are 1 (issue 12, section 3)."""
+    facts, months = _four({"C01": [1], "C02": [1], "C03": [40], "C04": [57]})
+    page = _city_page({"Alpha": ["c"], "Beta": ["c"], "Gamma": ["40"], "Delta": ["57"]}, months)
+    findings = scan(tmp_path, facts, {"city.html": page})
+    assert sorted(f.message.split("'s")[0] for f in findings) == ["Alpha", "Beta"]
+    assert all("exactly 1" in f.message for f in findings)
+
+
+def test_differencing_adjacent_months_is_caught(tmp_path):
+    """Hidden totals 8, 13 with one extra hidden cluster in the 13 month: a reader infers 5."""
+    facts, months = _four({"C01": [4, 4], "C02": [4, 4], "C03": [300, 300], "C04": [50, 5]})
+    page = _city_page({"Alpha": ["c", "c"], "Beta": ["c", "c"], "Gamma": ["300", "300"], "Delta": ["50", "c"]},
+                      months)
+    findings = scan(tmp_path, facts, {"city.html": page})
+    assert [(f.where, f.message.split("'s")[0]) for f in findings] == [("lac, 2013-09", "Delta")]
+
+
+def test_a_well_protected_pattern_passes(tmp_path):
+    facts, months = _four({"C01": [3], "C02": [30], "C03": [4], "C04": [57]})
+    page = _city_page({"Alpha": ["c"], "Beta": ["c"], "Gamma": ["c"], "Delta": ["57"]}, months)
+    assert scan(tmp_path, facts, {"city.html": page}) == []
 
 
 # ----------------------------------------------------------------------------- prose, alt text, JSON

@@ -165,6 +165,9 @@ class Facts:
     facts: list[Fact]
     names: dict[str, str]  # cluster code -> name
     problems: list[str] = field(default_factory=list)  # unregistered count columns
+    #: every cluster's count (small or not) by (measure, period): what the site-wide audit solves for
+    values: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    policy: disclosure.DisclosurePolicy = POLICY
 
     def __post_init__(self) -> None:
         self.by_cluster: dict[str, list[Fact]] = defaultdict(list)
@@ -204,6 +207,7 @@ def collect_facts(frames: dict[str, pd.DataFrame], policy: disclosure.Disclosure
     facts: list[Fact] = []
     problems: list[str] = []
     covered: dict[tuple[str, str], pd.Series] = {}
+    values: dict[tuple[str, str], dict[str, int]] = {}
     for measure in MEASURES:
         for src in measure.sources:
             df = frames.get(src.table)
@@ -215,6 +219,10 @@ def collect_facts(frames: dict[str, pd.DataFrame], policy: disclosure.Disclosure
             key = (src.table, src.column)
             covered[key] = covered.get(key, pd.Series(False, index=df.index)) | rows
             part = df[rows]
+            if src.period_column:
+                for code, period, count in zip(part["cluster_code"], part[src.period_column].astype(str), part[src.column]):
+                    if pd.notna(count):
+                        values.setdefault((measure.key, period), {}).setdefault(code, int(count))
             small = disclosure.is_small(part[src.column], policy)
             for idx in part.index[small]:
                 count = int(part.at[idx, src.column])
@@ -239,7 +247,7 @@ def collect_facts(frames: dict[str, pd.DataFrame], policy: disclosure.Disclosure
                     f"{name}.{column}: a count column with small counts that leakscan.MEASURES does not describe "
                     f"(e.g. row {int(loose.index[0]) + 2}); register the words pages use for it"
                 )
-    return Facts(facts, names, problems)
+    return Facts(facts, names, problems, values, policy)
 
 
 # ----------------------------------------------------------------------------- HTML extraction
@@ -580,18 +588,37 @@ class Scanner:
 
     # -- 2. recoverability
     def check_recoverability(self) -> None:
+        """The disclosure audit over everything the site publishes (disclosure.audit).
+
+        For each measure, a cell is *hidden* if no page, notebook, CSV or workbook shows that
+        cluster's figure for that period. A reader who knows the rules (hidden counts are whole and
+        at least 1; every period's city total is published) and reads every shown cell, and who
+        differences adjacent months, can narrow each hidden count to a feasible range, found by
+        integer programming. A range narrower than the protection interval is a finding."""
         shown: dict[tuple[str, str], set[str]] = defaultdict(set)
         for o in self.observations:
             if o.shown and o.period:
                 shown[(o.measure, o.period)].add(o.cluster)
-        all_clusters = set(self.facts.names)
-        for measure, period in sorted({(f.measure, f.period) for f in self.facts.facts if f.period}):
-            hidden = all_clusters - shown[(measure, period)]
-            if len(hidden) == 1 and shown[(measure, period)]:
-                (code,) = hidden
-                self._add("(whole site)", f"{measure}, {period}",
-                          f"{self.facts.names[code]} is the only cluster not shown; its count can be worked out "
-                          "from the city total (secondary suppression missing)")
+        clusters = sorted(self.facts.names)
+        width = disclosure.protection_width(self.facts.policy)
+        for measure in sorted({m for m, _ in self.facts.values}):
+            periods = sorted(p for (m, p) in self.facts.values if m == measure and shown[(m, p)])
+            for run in _consecutive_runs(periods):
+                vals = pd.DataFrame({p: pd.Series(self.facts.values[(measure, p)]) for p in run}).reindex(clusters)
+                if vals.isna().any().any():
+                    continue  # a cluster without a figure: the totals are not those of the shown cells
+                mask = pd.DataFrame({p: [c not in shown[(measure, p)] for c in clusters] for p in run}, index=clusters)
+                if not mask.to_numpy().any():
+                    continue
+                result = disclosure.audit(vals, mask, row_total=False, col_total=True, series=len(run) > 1,
+                                          policy=self.facts.policy)
+                for r in result[~result["protected"]].itertuples():
+                    span = (f"exactly {r.lower:,.0f}" if r.lower == r.upper
+                            else f"{r.lower:,.0f} to {r.upper:,.0f}")
+                    self._add("(whole site)", f"{measure}, {r.column}",
+                              f"{self.facts.names[r.row]}'s hidden count can be worked out as {span} from what the "
+                              f"site shows (the city total, the other clusters, adjacent months): narrower than the "
+                              f"protection interval of {width} (secondary suppression missing)")
 
     # -- files
     def scan_html(self, text: str, file: str, page_cluster: str | None) -> None:
@@ -677,6 +704,20 @@ class Scanner:
 
 _JSON_START = re.compile(r"[\[{]")
 _DECODER = json.JSONDecoder()
+
+
+def _consecutive_runs(periods: list[str]) -> list[list[str]]:
+    """Split sorted periods into runs of consecutive months (``YYYY-MM``); anything else stands alone."""
+    runs: list[list[str]] = []
+    prev = None
+    for p in periods:
+        cur = pd.Period(p, "M") if _ISO_MONTH.fullmatch(p) else None
+        if runs and cur is not None and prev is not None and cur == prev + 1:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+        prev = cur
+    return runs
 
 
 def _decode_at(text: str, start: int, window: int = 4096) -> tuple[object, int] | None:
