@@ -213,8 +213,10 @@ def test_a_second_build_says_which_process_holds_the_lock(project, monkeypatch):
 def test_the_next_build_removes_what_a_dead_build_left(project, monkeypatch):
     monkeypatch.setattr(pipeline, "build_html", _jupyter_book(cell="c"))
     build = project / "_build"
-    for leftover in ("work-deadbeef/executed/clusters", ".executed-old-12345678/clusters"):
+    for leftover in ("work-deadbeef/executed/clusters", ".executed-old-12345678/clusters", "tmp/nb-x1y2z3",
+                     "kernels/zygote-abcd1234"):
         (build / leftover).mkdir(parents=True)
+    (build / "tmp" / "nb-x1y2z3" / "executed.ipynb").write_text("{", encoding="utf-8")
     os.symlink("sites/site-old", build / ".html-0123")
     (build / ".manifest.abc123.tmp").write_text("{", encoding="utf-8")
     pipeline.build(Paths(project), progress=False, force=True)

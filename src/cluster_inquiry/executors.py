@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Protocol
 
 from . import kernels
+from .paths import scratch_dir
 from .execute import (DEFAULT_TIMEOUT, JobResult, NotebookJob, default_workers, failed_cell, papermill_execute,
                       prepare_execution, tidy_for_publishing)
 
@@ -117,7 +118,7 @@ def execute_task(task: Task) -> JobResult:
             finished.wait(0.1)
 
     timer = threading.Thread(target=watchdog, daemon=True, name=f"watchdog {job.label}")
-    with tempfile.TemporaryDirectory(prefix="ci-nb-") as tmpdir:
+    with tempfile.TemporaryDirectory(prefix="nb-", dir=scratch_dir(root)) as tmpdir:
         source = Path(tmpdir) / "template.ipynb"
         source.write_text(task.template, encoding="utf-8")
         out = Path(tmpdir) / "executed.ipynb"
@@ -178,6 +179,7 @@ class LocalExecutor:
         self._workers = workers or default_workers()
         self.use_zygote = zygote
         self._zygote: kernels.Zygote | None = None
+        self._builds: dict[Path, bool] = {}  # each _build folder used, and whether it existed before
 
     @property
     def workers(self) -> int:
@@ -190,23 +192,29 @@ class LocalExecutor:
         if self._zygote is None or not self._zygote.alive() or self._zygote.modules != tuple(preload):
             if self._zygote is not None:
                 self._zygote.close()
-            self._zygote = kernels.Zygote(tuple(preload))  # imports in the background
+            runtime = Path(tasks[0].root) / "_build" / "kernels"
+            self._zygote = kernels.Zygote(tuple(preload), runtime_dir=runtime)  # imports in the background
         return [_replace(t, preload=tuple(preload), zygote_socket=self._zygote.socket_path) for t in tasks]
 
     def run(self, tasks: Sequence[Task]) -> Iterator[JobResult]:
+        for t in tasks:  # before the zygote makes _build/kernels
+            self._builds.setdefault(Path(t.root) / "_build", (Path(t.root) / "_build").exists())
         tasks = self._prepare(tasks)
         if not tasks:
             return
-        builds = {Path(t.root) / "_build": (Path(t.root) / "_build").exists() for t in tasks}
         try:
             yield from self._run(tasks)
-        finally:  # the kernels' IPC folder is made on demand: leave no empty folders behind
-            for build, existed in builds.items():
-                for folder in (build / "kernels", *(() if existed else (build,))):
-                    try:
-                        folder.rmdir()
-                    except OSError:
-                        pass
+        finally:
+            self._tidy()
+
+    def _tidy(self) -> None:
+        """The kernels' IPC folder and the scratch folder are made on demand: leave no empty folder."""
+        for build, existed in self._builds.items():
+            for folder in (build / "kernels", build / "tmp", *(() if existed else (build,))):
+                try:
+                    folder.rmdir()
+                except OSError:
+                    pass
 
     def _run(self, tasks: Sequence[Task]) -> Iterator[JobResult]:
         if self._workers == 1 or len(tasks) == 1:
@@ -229,6 +237,7 @@ class LocalExecutor:
         if self._zygote is not None:
             self._zygote.close()
             self._zygote = None
+        self._tidy()
 
 
 class DaskExecutor:

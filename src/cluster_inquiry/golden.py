@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 
 from .execute import NotebookJob
-from .paths import Paths, project_paths
+from .paths import Paths, project_paths, scratch_dir
 
 GOLDEN_CLUSTERS = ("C01", "C09")
 EVIDENCE_TAG = "nbval-check-output"
@@ -80,7 +80,7 @@ def write_golden(paths: Paths | None = None, *, workers: int | None = None, prog
     jobs = golden_jobs(frames["clusters"])
     out = golden_dir(paths)
     written = []
-    with tempfile.TemporaryDirectory(prefix="golden-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="golden-", dir=scratch_dir(paths.root)) as tmp:
         run_notebooks(paths, jobs, workers=workers, progress=progress, out_dir=Path(tmp))
         keep = {job.output for job in jobs}
         if out.exists():

@@ -252,10 +252,16 @@ def serve(socket_path: str, modules: list[str]) -> None:  # pragma: no cover - a
 class Zygote:
     """A running zygote process (one per executing process; started on first use)."""
 
-    def __init__(self, modules: tuple[str, ...], python: str = sys.executable):
+    def __init__(self, modules: tuple[str, ...], python: str = sys.executable,
+                 runtime_dir: str | os.PathLike | None = None):
         self.modules = tuple(modules)
         self.python = python
-        self._dir = tempfile.mkdtemp(prefix="ci-zygote-")
+        # the project's _build/kernels (private, removed with the build's leftovers) when the
+        # socket path fits AF_UNIX's limit; else a private temporary folder
+        base = ipc_dir(runtime_dir) if runtime_dir is not None else None
+        if base is not None and len(base) + len("/zygote-01234567/s") > MAX_SOCKET_PATH:
+            base = None
+        self._dir = tempfile.mkdtemp(prefix="zygote-", dir=base) if base else tempfile.mkdtemp(prefix="ci-zygote-")
         self.socket_path = os.path.join(self._dir, "s")
         self._lock = threading.Lock()
         self.proc = subprocess.Popen(

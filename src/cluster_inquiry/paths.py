@@ -56,6 +56,17 @@ class Paths:
     def build(self) -> Path:
         return self.root / "_build"
 
+    @property
+    def scratch(self) -> Path:  # temporary files of a running build (removed by the next build if it dies)
+        return self.root / "_build" / "tmp"
+
+
+def scratch_dir(root: Path | str) -> Path:
+    """``<root>/_build/tmp``, created private (0700): where a build's temporary files live, never /tmp."""
+    path = Path(root) / "_build" / "tmp"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
 
 def project_paths(root: Path | str | None = None) -> Paths:
     return Paths(Path(root).resolve() if root else find_root())

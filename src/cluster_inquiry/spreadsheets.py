@@ -259,7 +259,7 @@ class SheetCells:
 _FIXED = re.compile(r"^0\.(0+)$")
 
 
-def xlsx_sheets(path: Path) -> list[SheetCells]:
+def xlsx_sheets(path: Path | io.BytesIO) -> list[SheetCells]:
     """Each sheet of an XLSX, in order, as :class:`SheetCells` (read with openpyxl)."""
     from openpyxl import load_workbook
 
@@ -439,12 +439,7 @@ def display_texts(raw: bytes, kind: str) -> list[tuple[str, list[list[str]]]]:
     """Each sheet of a workbook (``kind`` ``xlsx`` or ``ods``) as rows of the text a reader sees in
     each cell: a number shown with its cell's fixed decimal places (``12.30``), text as it is."""
     if kind == "xlsx":
-        import tempfile
-
-        with tempfile.NamedTemporaryFile(suffix=".xlsx") as tmp:
-            tmp.write(raw)
-            tmp.flush()
-            sheets = xlsx_sheets(Path(tmp.name))
+        sheets = xlsx_sheets(io.BytesIO(raw))  # read in memory: no temporary file
         return [(s.name, [_trim([_shown(v, s.places.get((r, c))) for c, v in enumerate(row)]) for r, row in enumerate(s.rows)])
                 for s in sheets]
     if kind == "ods":

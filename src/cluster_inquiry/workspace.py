@@ -6,7 +6,9 @@
 * **Leftovers.** Holding the lock, a build removes what a dead build left: ``_build/work-*``, the
   set-aside ``_build/.executed-old-*``, half-written links and manifests (``_build/.html-*``,
   ``_build/.manifest.*.tmp``) and half-written notebooks (``.*.tmp`` in the cache and in
-  ``_build/executed``). No live build can own them: it would hold the lock.
+  ``_build/executed``), temporary files (``_build/tmp``: every temporary file of a build lives
+  there, none in the system's temporary folder) and kernels' sockets (``_build/kernels``).
+  No live build can own them: it would hold the lock.
 * **Permissions.** ``_build`` and every folder of ``_build/executed`` must be writable before any
   notebook runs; otherwise the build stops with one line naming the folder.
 """
@@ -26,7 +28,7 @@ from .paths import Paths
 
 LOCK_NAME = "build.lock"
 #: names under ``_build`` a dead build can leave behind (globs)
-LEFTOVERS = ("work-*", ".executed-old-*", ".html-*", ".manifest.*.tmp")
+LEFTOVERS = ("work-*", ".executed-old-*", ".html-*", ".manifest.*.tmp", "tmp", "kernels")
 
 
 class BuildLockedError(ClusterInquiryError):
