@@ -99,3 +99,25 @@ def test_a_job_cannot_write_outside_the_executed_folder(tmp_path):
     with pytest.raises(NotebookExecutionError, match="outside"):
         run_job(NotebookJob("broken.ipynb", "../../escaped.ipynb", {}), FIXTURES, tmp_path / "out", tmp_path)
     assert not (tmp_path.parent / "escaped.ipynb").exists()
+
+
+def test_a_dead_kernel_is_reported_in_the_cell_where_it_died(project, only):
+    """os._exit(1) in code cell 3: reported there, not in a later cell (issue 17, item 12)."""
+    only(NotebookJob("dies.ipynb", "themes/dies.ipynb", {}))
+    with pytest.raises(NotebookExecutionError) as err:
+        pipeline.build(Paths(project), workers=1, progress=False)
+    message = str(err.value)
+    assert "themes/dies.ipynb" in message
+    assert "code cell 3 (`import os`)" in message, message
+
+
+def test_a_timeout_prints_no_kernel_traceback(project, only, capfd):
+    """The watchdog kills the kernel: the build says so in one line; the dying kernel's ZMQError
+    or KeyboardInterrupt traceback does not reach the terminal (issue 17, item 12)."""
+    only(NotebookJob("slow.ipynb", "themes/slow.ipynb", {}))
+    with pytest.raises(NotebookExecutionError):
+        pipeline.build(Paths(project), workers=1, progress=False, timeout=2)
+    out = capfd.readouterr()
+    noise = out.out + out.err
+    for word in ("Traceback", "ZMQError", "KeyboardInterrupt"):
+        assert word not in noise, noise[-2000:]

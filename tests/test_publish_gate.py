@@ -221,3 +221,20 @@ def test_the_next_build_removes_what_a_dead_build_left(project, monkeypatch):
     (build / ".manifest.abc123.tmp").write_text("{", encoding="utf-8")
     pipeline.build(Paths(project), progress=False, force=True)
     assert sorted(p.name for p in build.iterdir()) == ["executed", "html", "manifest.json", "sites"]
+
+
+def test_quiet_build_prints_nothing_when_it_publishes(project, monkeypatch):
+    """``build --quiet``: no progress bar, no summary table, no "published" line; errors only
+    (issue 17, item 12). Without --quiet the summary and the result line are printed."""
+    from typer.testing import CliRunner
+
+    from cluster_inquiry import cli
+
+    monkeypatch.setattr(pipeline, "build_html", _jupyter_book(cell="c"))
+    monkeypatch.setenv("CLUSTER_INQUIRY_ROOT", str(project))
+    result = CliRunner().invoke(cli.app, ["build", "--quiet", "--force"])
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    assert (project / "_build" / "html" / "index.html").read_text(encoding="utf-8") == "the new site\n"
+    loud = CliRunner().invoke(cli.app, ["build", "--force"])
+    assert loud.exit_code == 0 and "published" in loud.output

@@ -105,7 +105,7 @@ def validate(data_dir: Optional[Path] = typer.Option(None, help="folder of input
 @app.command()
 def build(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="parallel notebook workers (default: CPUs)"),
-    quiet: bool = typer.Option(False, help="no progress bar"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="print nothing but errors (no progress, no summary)"),
     timeout: Optional[int] = typer.Option(None, help="seconds a notebook cell may run before the build fails (default 600)"),
     force: bool = typer.Option(False, "--force", help="re-execute every notebook, ignoring the cache"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help=SCHEDULER_HELP),
@@ -122,8 +122,9 @@ def build(
         except ClusterInquiryError:
             unchanged = None  # e.g. a FIFO under data/: the full build below reports it, one line
         if unchanged is not None:
-            console.print(f"[green]up to date[/]: nothing changed since the published build; _build/html kept "
-                          f"({time.perf_counter() - start:.1f} s)")
+            if not quiet:
+                console.print(f"[green]up to date[/]: nothing changed since the published build; _build/html kept "
+                              f"({time.perf_counter() - start:.1f} s)")
             return
     from . import pipeline
 
@@ -131,6 +132,8 @@ def build(
         result = pipeline.build(workers=jobs, progress=not quiet, timeout=timeout, force=force, scheduler=scheduler)
     except (ClusterInquiryError, OSError) as exc:
         _fail(exc)
+    if quiet:
+        return
     if result.up_to_date:
         console.print(f"[green]up to date[/]: nothing changed since the published build ({len(result.results)} notebooks); "
                       f"_build/html kept ({result.seconds:.1f} s)")

@@ -100,7 +100,8 @@ def failed_cell(path: Path) -> str | None:
 
     Papermill saves the partly executed notebook with each cell's status: the failing cell is
     marked ``exception`` (an error); after a timeout or a dead kernel it is the last cell that
-    started (the ones after it are still ``pending``). Cells papermill injected are not counted,
+    started (it has a ``start_time``; the ones after it have none, though papermill marks them all
+    ``completed`` when the kernel dies). Cells papermill injected are not counted,
     so N is the code cell's position in the template.
     """
     try:
@@ -115,7 +116,9 @@ def failed_cell(path: Path) -> str | None:
         pm = cell.get("metadata", {}).get("papermill", {})
         if pm.get("exception") and errored is None:
             errored = (n, cell)
-        if pm.get("status") not in (None, "pending"):
+        # a cell that started has a start time: after a dead kernel papermill marks every cell
+        # "completed", even those it never sent, so the status alone would name the last cell
+        if pm.get("start_time") is not None or pm.get("status") == "running":
             started = (n, cell)
     found = errored or started
     if found is None:
