@@ -406,9 +406,12 @@ def test_cli_build_with_nothing_changed_answers_without_importing_the_pipeline(p
 
     env = dict(os.environ, CLUSTER_INQUIRY_ROOT=str(published.root))
     code = ("import sys; from cluster_inquiry.cli import app\n"
-            "try:\n    app(['build', '--quiet'])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "try:\n    app(['build'])\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
             "heavy = [m for m in ('cluster_inquiry.pipeline', 'pandas', 'matplotlib') if m in sys.modules]\n"
             "print('imported:', heavy)")
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "up to date" in proc.stderr and "imported: []" in proc.stdout
+    quiet = subprocess.run([sys.executable, "-c", code.replace("['build']", "['build', '--quiet']")], env=env,
+                           capture_output=True, text=True)
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr  # --quiet: nothing when nothing changed
