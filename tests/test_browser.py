@@ -52,6 +52,11 @@ def test_every_image_has_alt_text(audit):
     assert not _problems(audit, "images_without_alt")
 
 
+def test_figure_text_is_readable_at_100_percent_zoom(audit):
+    """No figure's smallest label is under 11 px as the page shows it (natural size × display scale)."""
+    assert not _problems(audit, "small_figure_text")
+
+
 def test_axe_finds_no_serious_or_critical_violation(audit, built_site):
     audited = {p.page for p in audit.pages if p.axe_run}
     assert audited == set(browser.representative_pages(built_site))
@@ -78,6 +83,8 @@ def test_planted_faults_are_caught(built_site, tmp_path):
         "<img src='data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='>"
         "<script src='https://cdn.example.org/tiles.js'></script><script>undefinedFunction()</script>"
         "<figure class='ci-figure ci-interactive' id='planted-map'><div role='img' aria-label='map'></div></figure>"
+        "<figure id='planted-small'><img alt='a chart shown at half its size' data-min-text-px='12.0' "
+        "style='width:0.5px' src='data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=='></figure>"
     )
     (site / front).write_text(html.replace("</main>", planted + "</main>", 1), encoding="utf-8")
     with browser.serve(site) as base, browser.chromium() as chromium:
@@ -89,3 +96,4 @@ def test_planted_faults_are_caught(built_site, tmp_path):
     assert result.external_requests == ["https://cdn.example.org/tiles.js"]
     assert any("undefinedFunction" in e for e in result.console_errors)
     assert result.maps_not_drawn == ["planted-map"]
+    assert result.small_figure_text == ["planted-small: 6.0 px"]

@@ -168,7 +168,7 @@ def test_banners_and_sources_say_what_is_illustrative():
     appendix = _text(collaboration.page_banner(appendix=True)._repr_html_())
     assert "Illustrative: the meeting register" in chapter and "joint work between clusters" in chapter
     assert "inquiry's own description" in appendix
-    assert "The inquiry's record" in _text(collaboration.data_sources(appendix=True)._repr_html_())
+    assert "Inquiry record" in _text(collaboration.data_sources(appendix=True)._repr_html_())
 
 
 def test_every_table_is_illustrative_and_downloadable():

@@ -125,6 +125,6 @@ def test_context_page_and_appendix_g_are_built(built_book):
     page = (built_book / "_build/html/generated/themes/context.html").read_text(encoding="utf-8")
     assert "Key findings" in page and "Deprivation by small area" in page
     assert "Map of Leeds divided into 482 small areas (2011 LSOAs)" in page
-    assert "Real published data" in page and "Illustrative data" in page
+    assert "Real data" in page and "Illustrative data" in page
     appendix = (built_book / "_build/html/generated/themes/appendix_g.html").read_text(encoding="utf-8")
     assert "Monitoring of cluster expenditure, 2012-13" in appendix and "Monitoring of cluster expenditure, 2013-14" in appendix

@@ -223,7 +223,7 @@ def test_figures_have_alt_text_title_units_period_source_and_table(ctx):
     for f in figures:
         assert len(f.alt_text) > 80 and f.title and f.units and f.period and f.source and f.table is not None
     html = figures[-1].to_html()  # rendering is slow: one is enough to check the record travels with the image
-    assert "alt='" in html and "ci-badge" in html and "<table" in html and "Real published data" in html
+    assert "alt='" in html and "ci-badge" in html and "<table" in html and "Real data" in html
 
 
 def test_a_hostile_cluster_name_is_inert_on_every_performance_output(tmp_path):

@@ -111,6 +111,7 @@ class PageAudit:
     images_without_alt: list[str] = field(default_factory=list)
     axe_violations: list[str] = field(default_factory=list)
     maps_not_drawn: list[str] = field(default_factory=list)
+    small_figure_text: list[str] = field(default_factory=list)
     axe_run: bool = False
 
     @property
@@ -122,6 +123,7 @@ class PageAudit:
             ("failed request", self.failed_requests),
             ("image without alt text", self.images_without_alt),
             ("interactive map not drawn (offline?)", self.maps_not_drawn),
+            (f"figure text smaller than {MIN_SCREEN_TEXT_PX} px at 100% zoom", self.small_figure_text),
             ("accessibility (axe)", self.axe_violations),
         ):
             out += [f"{self.page}: {label}: {item}" for item in items]
@@ -152,6 +154,21 @@ _MAPS_NOT_DRAWN_JS = """
 () => Array.from(document.querySelectorAll('.ci-interactive'))
   .filter(fig => !fig.querySelector('.plotly-graph-div .main-svg'))
   .map(fig => fig.id || 'interactive figure')
+"""
+
+
+#: the smallest text a reader should meet on screen at 100% zoom (issue 13)
+MIN_SCREEN_TEXT_PX = 11
+
+# a figure's smallest text on screen: its smallest text in the PNG (data-min-text-px, written when
+# it was drawn) times the scale the page shows the image at
+_SMALL_FIGURE_TEXT_JS = """
+(limit) => Array.from(document.querySelectorAll('img[data-min-text-px]'))
+  .filter(img => img.naturalWidth > 0 && img.getBoundingClientRect().width > 0)
+  .map(img => ({id: (img.closest('figure') || {}).id || img.alt.slice(0, 60),
+                px: parseFloat(img.dataset.minTextPx) * img.getBoundingClientRect().width / img.naturalWidth}))
+  .filter(x => x.px < limit)
+  .map(x => `${x.id}: ${x.px.toFixed(1)} px`)
 """
 
 
@@ -205,6 +222,7 @@ def audit_page(context, base_url: str, page_path: str, *, axe: bool = True, scre
         page.wait_for_load_state("networkidle")
         result.images_without_alt = page.evaluate(_IMAGES_WITHOUT_ALT_JS)
         result.maps_not_drawn = page.evaluate(_MAPS_NOT_DRAWN_JS)
+        result.small_figure_text = page.evaluate(_SMALL_FIGURE_TEXT_JS, MIN_SCREEN_TEXT_PX)
         page_loading[0] = False
         if axe:
             result.axe_violations = run_axe(page)

@@ -125,15 +125,19 @@ def trend_panels(
     source: str,
     status: str,
     table: Table,
+    panel_width: float = 4.4,
 ) -> Figure:
     """Line charts side by side, one panel (and one unit) per value of ``panel``: never two units on one axis.
+
+    ``panel_width`` (inches): narrower where the page shows the chart in a half-width column, so its
+    text is drawn at the size it is shown (:data:`figures.MIN_TEXT_PT`).
 
     ``y_labels`` maps each panel to its axis label (its unit). Within a panel, series differ by
     marker, dash and colour, in the same order in every panel.
     """
     set_theme()
     panels = list(dict.fromkeys(frame[panel]))
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 3.6), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(panel_width * len(panels), 3.6 * panel_width / 4.4), squeeze=False)
     alts = []
     for ax, name in zip(axes[0], panels):
         part = frame[frame[panel] == name]

@@ -9,6 +9,8 @@ seaborn's colour-blind palette; the heatmap scale is *cividis*.
 
 from __future__ import annotations
 
+import textwrap
+
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -344,7 +346,8 @@ def planned_held_bars(
     t = frame.reset_index(drop=True)
     groups = list(dict.fromkeys(t[group]))
     hatches = ["", "//", "..", "xx", "\\\\"]
-    fig, ax = plt.subplots(figsize=(8.5, 0.3 * len(t) + 1.6))
+    # narrow enough to be shown at its own size; long row labels wrap onto two lines
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(t) + 1.8))
     _plain(fig)
     ys = np.arange(len(t))[::-1]
     for y, row in zip(ys, t.itertuples()):
@@ -356,7 +359,7 @@ def planned_held_bars(
                 linewidth=0.4, height=0.5)
         ax.text(101.5, y, f"{h} of {p}", va="center", fontsize=7)
     ax.set_yticks(ys)
-    ax.set_yticklabels([mpl_text(v) for v in t[label]], fontsize=7)
+    ax.set_yticklabels([mpl_text(textwrap.fill(str(v), 44)) for v in t[label]], fontsize=7)
     ax.set_xlabel("% of planned meetings held")
     ax.set_xlim(0, 118)
     ax.set_xticks([0, 25, 50, 75, 100])
@@ -364,7 +367,7 @@ def planned_held_bars(
         Patch(facecolor=PALETTE[k % len(PALETTE)], hatch=hatches[k % len(hatches)], edgecolor="black", label=f"held: {mpl_text(g)}")
         for k, g in enumerate(groups)
     ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.6 / max(len(t), 1) - 0.06), ncol=3,
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.6 / max(len(t), 1) - 0.06), ncol=2,
               fontsize=7, frameon=True)
     ax.set_title(mpl_text(title), fontsize=11)
     fig.tight_layout()

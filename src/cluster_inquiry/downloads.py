@@ -34,7 +34,7 @@ import nbformat
 
 from . import spreadsheets
 from .exceptions import BookBuildError
-from .figures import STATUS_LABEL, TABLE_MIME, status_badge
+from .figures import STATUS_LABEL, TABLE_MIME, status_banner_badge
 
 PAGE = "record/downloads.ipynb"
 PACK = "data-pack.zip"
@@ -199,7 +199,7 @@ def page_notebook(downloads: list[Download]) -> nbformat.NotebookNode:
     n_pages = len({page for d in downloads for page, _ in d.pages})
     parts = [
         "<div class='ci-banner' role='note'>"
-        f"{status_badge('mixed')}<p>Each table keeps the label it has in the book: "
+        f"{status_banner_badge('mixed')}<p>Each table keeps the label it has in the book: "
         "<strong>real</strong> published data, <strong>illustrative</strong> (modelled) figures, or the "
         "<strong>inquiry's record</strong>. Every file is already disclosure-controlled: "
         "<code>c</code> marks a suppressed value, <code>x</code> not available, <code>z</code> not applicable.</p></div>",

@@ -20,6 +20,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.text  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import disclosure  # noqa: E402
@@ -30,6 +31,13 @@ STATUS_LABEL = {
     "real": "Real published data",
     "mixed": "Real geography and denominators; illustrative indicator values",
     "record": "The inquiry's record, as described in the brief (not statistics)",
+}
+#: the short marker on each table and figure (the page's banner carries the long label)
+STATUS_MARKER = {
+    "illustrative": "Illustrative data",
+    "real": "Real data",
+    "mixed": "Real and illustrative",
+    "record": "Inquiry record",
 }
 
 #: key, in a notebook output's *metadata*, of each table's download (CSV text and metadata); the
@@ -260,6 +268,27 @@ class Table:
         return f"Table: {self.title}"
 
 
+#: the smallest text a figure may carry, in points (12 px at the 96 dpi the PNGs are drawn at)
+MIN_TEXT_PT = 9.0
+#: the widest the book's layout shows a figure, in CSS px, at the 1280 px viewport the browser
+#: check audits: a wider PNG is scaled down to this, so its text is drawn larger in proportion
+COLUMN_PX = 672
+#: what the smallest text of a figure must measure on screen at 100% zoom (11 px, with a margin)
+SCREEN_TEXT_PX = 11.5
+
+
+def readable_text(fig: matplotlib.figure.Figure, floor: float = MIN_TEXT_PT) -> float:
+    """Raise every visible text of ``fig`` to at least ``floor`` points; the smallest size left."""
+    sizes = []
+    for text in fig.findobj(matplotlib.text.Text):
+        if not text.get_visible() or not text.get_text().strip():
+            continue
+        if text.get_fontsize() < floor:
+            text.set_fontsize(floor)
+        sizes.append(float(text.get_fontsize()))
+    return min(sizes, default=floor)
+
+
 @dataclass(repr=False)
 class Figure:
     """A rendered chart or map with everything a reader (and a screen reader) needs."""
@@ -284,20 +313,42 @@ class Figure:
             self.table.unit = self.table.unit or self.units
             self.table.period = self.table.period or self.period
 
-    def png_base64(self, dpi: int = 96) -> str:
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+    def _png(self, dpi: int) -> bytes:
+        """The figure as PNG bytes, its text readable where the page shows it.
+
+        Every text is raised to :data:`MIN_TEXT_PT`; if the PNG is wider than :data:`COLUMN_PX`
+        (so the page scales it down), the floor is raised until its smallest text still measures
+        :data:`SCREEN_TEXT_PX` as shown, and the figure drawn again (at most four times more: larger text can widen it).
+        ``min_text_px``: the smallest text in the PNG's own pixels (the browser check multiplies it
+        by the scale the page shows the image at).
+        """
+        floor = MIN_TEXT_PT
+        for _ in range(5):
+            smallest = readable_text(self.fig, floor)
+            buf = io.BytesIO()
+            self.fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+            png = buf.getvalue()
+            width = int.from_bytes(png[16:20], "big")  # the PNG header's IHDR width
+            scale = min(1.0, COLUMN_PX / width)
+            if smallest * dpi / 72 * scale >= SCREEN_TEXT_PX:
+                break
+            floor = max(floor, smallest) * SCREEN_TEXT_PX / (smallest * dpi / 72 * scale) * 1.03
+        self.min_text_px = smallest * dpi / 72
         plt.close(self.fig)
-        return base64.b64encode(buf.getvalue()).decode("ascii")
+        return png
+
+    def png_base64(self, dpi: int = 96) -> str:
+        return base64.b64encode(self._png(dpi)).decode("ascii")
 
     def to_html(self) -> str:
+        png = self.png_base64()
         img = (
-            f"<img src='data:image/png;base64,{self.png_base64()}' alt='{html.escape(self.alt_text, quote=True)}' "
-            f"class='ci-img'/>"
+            f"<img src='data:image/png;base64,{png}' alt='{html.escape(self.alt_text, quote=True)}' "
+            f"class='ci-img' data-min-text-px='{self.min_text_px:.1f}'/>"
         )
         caption = (
             f"<figcaption><strong>{html.escape(self.title)}</strong>. Units: {html.escape(self.units)}. "
-            f"Period: {html.escape(self.period)}. Source: {html.escape(self.source)}. "
+            f"Period: {html.escape(self.period)}. Source: {html.escape(self.source.rstrip('.'))}. "
             f"{status_badge(self.status)}{definitions_html(self.indicator_codes())}</figcaption>"
         )
         table = self.table.to_html() if self.table is not None else ""
@@ -318,9 +369,16 @@ class Figure:
         return f"Figure: {self.title}"
 
 
-def status_badge(status: str) -> str:
-    """A text label (never colour alone) saying whether numbers are real or illustrative."""
+def status_banner_badge(status: str) -> str:
+    """The long label, for a page's one banner: whether its numbers are real or illustrative."""
     return f"<span class='ci-badge ci-badge-{status}'>{html.escape(STATUS_LABEL[status])}</span>"
+
+
+def status_badge(status: str) -> str:
+    """The short marker (text, never colour alone) on each table, figure or finding: the page's
+    banner says what it means in full, so a page carries one long statement, not one per table."""
+    return (f"<span class='ci-badge ci-badge-{status} ci-marker' title='{html.escape(STATUS_LABEL[status])}'>"
+            f"{html.escape(STATUS_MARKER[status])}</span>")
 
 
 def sources_table(rows: list[tuple[str, str, str]], caption: str = "Data sources on this page") -> str:

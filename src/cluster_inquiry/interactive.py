@@ -115,7 +115,7 @@ class InteractiveFigure:
         desc_id = f"{self.name}-desc"
         caption = (
             f"<figcaption><strong>{html.escape(self.title)}</strong> (interactive: hover or tap a cluster). "
-            f"Units: {html.escape(self.units)}. Period: {html.escape(self.period)}. Source: {html.escape(self.source)}. "
+            f"Units: {html.escape(self.units)}. Period: {html.escape(self.period)}. Source: {html.escape(self.source.rstrip('.'))}. "
             f"{status_badge(self.status)}</figcaption>"
         )
         return (

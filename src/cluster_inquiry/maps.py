@@ -29,10 +29,14 @@ def map_data(values: pd.DataFrame, columns: dict[str, pd.Series]) -> pd.DataFram
 
 
 def finish_map(fig: plt.Figure, ax: plt.Axes, title: str) -> None:
-    """Frame a drawn map: no axes, ``title`` above, the boundaries' attribution in the corner, tight layout."""
+    """Frame a drawn map: no axes, ``title`` above, tight layout.
+
+    The boundaries' attribution (OS/ONS copyright) is in the figure's caption (every map's
+    ``source`` ends with it), as text a reader can select and a screen reader reads, not as a
+    5-point line inside the image.
+    """
     ax.set_axis_off()
     ax.set_title(title, fontsize=11)
-    fig.text(0.01, 0.01, GEOMETRY_ATTRIBUTION, fontsize=5)
     fig.tight_layout()
 
 
@@ -139,7 +143,7 @@ def locator_map(
     """Where one cluster is: every cluster outlined and numbered (no values), ``highlight`` filled."""
     gdf = boundaries.to_crs("EPSG:27700")
     own = gdf[gdf["cluster_code"] == highlight]
-    fig, ax = plt.subplots(figsize=(6, 4.8))
+    fig, ax = plt.subplots(figsize=(4.6, 3.7))  # drawn at the half-column size the profile shows it
     gdf.plot(ax=ax, color="#f2f2f2", edgecolor="#555555", linewidth=0.5)
     own.plot(ax=ax, color=CMAP(0.85), edgecolor="#d55e00", linewidth=2.5, hatch="//")
     for row in gdf.itertuples():

@@ -39,10 +39,7 @@ class CompactFigure(Figure):
     """
 
     def png_base64(self, dpi: int = 96) -> str:
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
-        plt.close(self.fig)
-        image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+        image = Image.open(io.BytesIO(self._png(dpi))).convert("RGB")
         small = image.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
         out = io.BytesIO()
         small.save(out, format="PNG", optimize=True)

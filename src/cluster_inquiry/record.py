@@ -29,7 +29,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .figures import STATUS_LABEL, Figure, Table, mpl_text, slug, status_badge
+from .figures import STATUS_LABEL, Figure, Table, mpl_text, slug, status_badge, status_banner_badge
 from .paths import Paths
 from .report import HTML, Context
 from .schemas import RECOMMENDATION_STATUS, VISIT_QUESTIONS
@@ -87,7 +87,7 @@ def banner_record() -> HTML:
         "The recommendations tracker and the case-study visit notes elsewhere in this part are "
         "<strong>illustrative</strong>."
     )
-    return HTML(f"<div class='ci-banner' role='note'>{status_badge('record')}<p>{text}</p></div>")
+    return HTML(f"<div class='ci-banner' role='note'>{status_banner_badge('record')}<p>{text}</p></div>")
 
 
 def status_banner(ctx: Context, table: str, what: str) -> HTML:
@@ -102,7 +102,7 @@ def status_banner(ctx: Context, table: str, what: str) -> HTML:
         "mixed": f"Some of the {html.escape(what)} on this page are <strong>illustrative</strong> and some "
         "<strong>real</strong>; each table says which.",
     }[status]
-    return HTML(f"<div class='ci-banner' role='note'>{status_badge(status)}<p>{text}</p></div>")
+    return HTML(f"<div class='ci-banner' role='note'>{status_banner_badge(status)}<p>{text}</p></div>")
 
 
 def banner_provenance() -> HTML:
@@ -111,7 +111,7 @@ def banner_provenance() -> HTML:
         "<strong>real</strong> published open data, <strong>illustrative</strong> (modelled by this project), the "
         "<strong>inquiry record</strong> (hand-authored from the brief), or <strong>derived</strong> from real data."
     )
-    return HTML(f"<div class='ci-banner' role='note'>{status_badge('mixed')}<p>{text}</p></div>")
+    return HTML(f"<div class='ci-banner' role='note'>{status_banner_badge('mixed')}<p>{text}</p></div>")
 
 
 # ----------------------------------------------------------------------------- evidence links
@@ -495,7 +495,7 @@ def case_study_intro(ctx: Context, code: str) -> HTML:
         "mixed": "Some answers below are <strong>illustrative</strong> (each is labelled).",
     }[status]
     return HTML(
-        f"<div class='ci-banner' role='note'>{status_badge(status)}<p>Members visited <strong>{html.escape(name)}</strong> "
+        f"<div class='ci-visit-intro' role='note'>{status_badge(status)}<p>Members visited <strong>{html.escape(name)}</strong> "
         f"on the inquiry's deep-dive visits ({html.escape(when)}; evidence {html.escape(visit['evidence_id'])}, from the "
         f"inquiry's record as described in the brief) and asked seven questions. {label}</p></div>"
     )

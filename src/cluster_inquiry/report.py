@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from . import charts, disclosure, geography, indicators, maps, snapshot, stats
-from .figures import STATUS_LABEL, Figure, Table, name_list, status_badge
+from .figures import STATUS_LABEL, Figure, Table, name_list, status_badge, status_banner_badge
 from .indicators import INDICATORS
 from .paths import Paths, project_paths
 from .validation import load_inputs
@@ -100,7 +100,7 @@ def banner(status: str = "mixed", *, real: str | None = None, illustrative: str 
         if illustrative:
             parts.append(f"<strong>Illustrative:</strong> {html.escape(illustrative)}.")
         body = " ".join(p for p in parts if p)
-        return HTML(f"<div class='ci-banner' role='note'>{status_badge(status)}<p>{body}</p></div>")
+        return HTML(f"<div class='ci-banner' role='note'>{status_banner_badge(status)}<p>{body}</p></div>")
     text = {
         "mixed": (
             "This page mixes real and illustrative data. <strong>Real:</strong> the map boundaries (ONS 2011 LSOAs), "
@@ -111,7 +111,7 @@ def banner(status: str = "mixed", *, real: str | None = None, illustrative: str 
         "illustrative": "Every number on this page is <strong>illustrative</strong> (modelled), not a council record.",
         "real": "Every number on this page is <strong>real published data</strong>; each table names its source.",
     }[status]
-    return HTML(f"<div class='ci-banner' role='note'>{status_badge(status)}<p>{text}</p></div>")
+    return HTML(f"<div class='ci-banner' role='note'>{status_banner_badge(status)}<p>{text}</p></div>")
 
 
 def _fmt(value: float, dp: int = 1) -> str:
@@ -424,6 +424,7 @@ def cluster_trend(ctx: Context, code: str) -> Figure:
         title=f"{name} against the city: looked-after children and NEET",
         units="LAC per 10,000 children aged 0–17 (left); NEET % of 16–18 cohort (right)",
         period="April 2012 to March 2014", source=SOURCE_ILLUSTRATIVE, status="illustrative", table=table,
+        panel_width=3.4,  # the profile shows it in a half-width column
     )
 
 
