@@ -57,6 +57,24 @@ def test_figure_text_is_readable_at_100_percent_zoom(audit):
     assert not _problems(audit, "small_figure_text")
 
 
+def test_the_tartan_rug_sorts_by_a_column(built_site):
+    """Pressing a column heading of the rug sorts its rows (and says so with aria-sort); again reverses."""
+    page_path = "generated/themes/performance.html"
+    with browser.serve(built_site) as base, browser.chromium() as chromium:
+        context = browser.new_context(chromium)
+        page = context.new_page()
+        page.goto(f"{base}/{page_path}")
+        grid = page.locator("table.ci-sortable").first
+        first = lambda: grid.locator("tbody tr th").first.inner_text()  # noqa: E731
+        assert not first().startswith("01 ")  # published grouped by the improvement rule
+        heading = grid.locator("thead th").first
+        heading.locator("button").click()
+        assert heading.get_attribute("aria-sort") == "ascending" and first().startswith("01 ")
+        heading.locator("button").click()
+        assert heading.get_attribute("aria-sort") == "descending" and first().startswith("25 ")
+        context.close()
+
+
 def test_axe_finds_no_serious_or_critical_violation(audit, built_site):
     audited = {p.page for p in audit.pages if p.axe_run}
     assert audited == set(browser.representative_pages(built_site))

@@ -249,3 +249,35 @@ def test_a_hostile_cluster_name_is_inert_on_every_performance_output(tmp_path):
         assert not UNESCAPED.search(html), where
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pieces["indicator table"]
     assert HOSTILE not in pieces["interactive map"]
+
+
+def _luminance(hex_colour: str) -> float:
+    rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def test_the_tartan_rug_is_an_html_grid_in_the_books_colours(ctx):
+    """Issue 13: the rug is a table (readable at any zoom, sortable), not a small PNG; each cell's
+    symbol and colour are the comparison's (COMPARISON_STYLE) and its text meets 4.5:1 contrast."""
+    from cluster_inquiry import performance_charts
+    from cluster_inquiry.figures import GridTable
+
+    rug = performance.improvement_chart(ctx)
+    assert isinstance(rug, GridTable)
+    html = rug.to_html()
+    assert "<img" not in html and "ci-sortable" in html and "role='region' tabindex='0'" in html
+    a = performance.assessments(ctx)
+    assert len(rug.cells) == len(a) == 25 and rug.header[-1] == "Rule"
+    lac = a.set_index("cluster_code")["LAC_RATE_comparison"]
+    for code, row in zip(a["cluster_code"], rug.cells):
+        cell = row[0]
+        if pd.isna(lac[code]):
+            assert cell.text == "c"
+        else:
+            assert cell.fill == performance_charts.COMPARISON_STYLE[lac[code]][0]
+            assert cell.text.startswith(performance_charts.GLYPH[lac[code]])
+    for row in rug.cells:
+        for cell in row:
+            hi, lo = sorted((_luminance(cell.fill), _luminance(cell.ink)), reverse=True)
+            assert (hi + 0.05) / (lo + 0.05) >= 4.5, (cell.text, cell.fill, cell.ink)

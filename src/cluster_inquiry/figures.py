@@ -369,6 +369,88 @@ class Figure:
         return f"Figure: {self.title}"
 
 
+@dataclass(repr=False)
+class GridCell:
+    """One cell of a :class:`GridTable`: its text, fill and text colour, and the key it sorts by."""
+
+    text: str
+    fill: str = "#ffffff"
+    ink: str = "#1a1a1a"
+    sort_key: float | str = ""
+    title: str = ""
+
+
+@dataclass(repr=False)
+class GridTable:
+    """A wide grid (e.g. the tartan rug) as an HTML table, not a picture: readable at any zoom,
+    its header row and first column sticky while it scrolls inside the page, sortable by any
+    column where JavaScript runs (``book/_static/sortable.js``; without it, a plain table).
+    The figure's record travels with it: title, description, units, period, source, status, and
+    its data table (with the download) after it."""
+
+    title: str
+    alt_text: str  # the description a reader gets before the grid (also read by screen readers)
+    header: list[str]
+    row_headers: list[str]
+    cells: list[list[GridCell]]
+    units: str
+    period: str
+    source: str
+    status: str
+    legend: list[tuple[GridCell, str]] = field(default_factory=list)
+    table: Table | None = None
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.status not in STATUS_LABEL:
+            raise ValueError(f"unknown data status {self.status!r}")
+        self.name = self.name or slug(self.title)
+
+    @staticmethod
+    def _cell(c: GridCell, tag: str = "td") -> str:
+        title = f" title='{html.escape(c.title, quote=True)}'" if c.title else ""
+        return (f"<{tag} style='background:{c.fill};color:{c.ink}' data-sort='{html.escape(str(c.sort_key), quote=True)}'"
+                f"{title}>{html.escape(c.text)}</{tag}>")
+
+    def to_html(self) -> str:
+        head = "".join(f"<th scope='col'>{html.escape(h)}</th>" for h in self.header)
+        body = "".join(
+            f"<tr><th scope='row' data-sort='{html.escape(r, quote=True)}'>{html.escape(r)}</th>"
+            + "".join(self._cell(c) for c in row) + "</tr>"
+            for r, row in zip(self.row_headers, self.cells)
+        )
+        legend = "".join(f"<li><span class='ci-grid-key' style='background:{c.fill};color:{c.ink}'>"
+                         f"{html.escape(c.text)}</span> {html.escape(text)}</li>" for c, text in self.legend)
+        desc = f"{self.name}-desc"
+        caption = (
+            f"<figcaption><strong>{html.escape(self.title)}</strong>. Units: {html.escape(self.units)}. "
+            f"Period: {html.escape(self.period)}. Source: {html.escape(self.source.rstrip('.'))}. "
+            f"{status_badge(self.status)}</figcaption>"
+        )
+        table = self.table.to_html() if self.table is not None else ""
+        return (
+            f"<figure class='ci-figure ci-grid' id='{self.name}'>"
+            f"<p class='ci-grid-desc' id='{desc}'>{html.escape(self.alt_text)}</p>"
+            f"<div class='ci-grid-wrap' role='region' tabindex='0' aria-label='{html.escape(self.title, quote=True)} "
+            f"(scrolls; sort by a column heading)'>"
+            f"<table class='ci-grid-table ci-sortable' aria-describedby='{desc}'><thead><tr>"
+            f"<th scope='col'>{html.escape(self.header_first)}</th>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+            f"<ul class='ci-grid-legend'>{legend}</ul>{caption}</figure>{table}"
+        )
+
+    header_first: str = "Cluster"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
+        metadata = {TABLE_MIME: {"tables": [self.table.export()]}} if self.table is not None else {}
+        return {"text/html": self.to_html()}, metadata
+
+    def __repr__(self) -> str:
+        return f"Grid: {self.title}"
+
+
 def status_banner_badge(status: str) -> str:
     """The long label, for a page's one banner: whether its numbers are real or illustrative."""
     return f"<span class='ci-badge ci-badge-{status}'>{html.escape(STATUS_LABEL[status])}</span>"

@@ -34,7 +34,7 @@ import pandas as pd
 from matplotlib.colors import to_hex
 
 from . import comparators, disclosure, indicators, interactive, maps, performance_charts, report, stats
-from .figures import Figure, Table, status_badge
+from .figures import Figure, GridTable, Table, status_badge
 from .indicators import INDICATORS
 from .report import HTML, POLICY, SOURCE_ILLUSTRATIVE, Context, PublishedIndicator, published_indicator, tracker_mask
 
@@ -319,10 +319,8 @@ def improvement_chart(ctx: Context, period: str = PERIOD, previous: str = PREVIO
     trav = pd.DataFrame({c: travel(ctx, c, previous, period).reindex(a["cluster_code"]).to_numpy() for c in codes},
                         index=a["cluster_code"])
     rows = [f"{r.cluster_code[1:]} {r.cluster_name}" for r in a.itertuples()]
-    fig = performance_charts.tartan_rug(
-        comp, trav, row_labels=rows, column_labels=[HEADER_LABEL[c] for c in codes], status=a["status"].tolist(),
-        title=f"Clusters against the city, {p}, and change since {q}",
-    )
+    cells = [[performance_charts.rug_cell(comp.iat[i, j], trav.iat[i, j]) for j in range(len(codes))]
+             + [performance_charts.rule_cell(status)] for i, status in enumerate(a["status"])]
     n = a["status"].value_counts()
     alt = (
         f"Grid of {len(a)} clusters (rows) by {len(codes)} key indicators (columns; the three obsessions first). Each "
@@ -330,12 +328,16 @@ def improvement_chart(ctx: Context, period: str = PERIOD, previous: str = PREVIO
         f"significant at 99.8%; ↑ higher or ↓ lower for child-protection plans, which carry no judgement; c not shown) "
         f"and an arrow for the change since {q} (↗ improving, ↘ worsening, → no significant change). Rows are grouped "
         f"by the improvement rule: {n.get(NEEDS_MEASURES, 0)} clusters need improvement measures, "
-        f"{n.get(WATCH, 0)} are on watch and {n.get(NO_FLAG, 0)} are not flagged. The data table follows."
+        f"{n.get(WATCH, 0)} are on watch and {n.get(NO_FLAG, 0)} are not flagged. Sort by any column with its "
+        "heading; the data table follows."
     )
     table = improvement_table(ctx, period, previous)
-    return performance_charts.CompactFigure(fig, title=f"Which clusters need improvement measures, {p}", alt_text=alt,
-                  units="comparison with the city (Fingertips method)", period=f"{q} to {p}",
-                  source=SOURCE_ILLUSTRATIVE, status="illustrative", table=table)
+    return GridTable(
+        title=f"Which clusters need improvement measures, {p}", alt_text=alt,
+        header=[HEADER_LABEL[c].replace("\n", " ") for c in codes] + ["Rule"], row_headers=rows, cells=cells,
+        units="comparison with the city (Fingertips method)", period=f"{q} to {p}", source=SOURCE_ILLUSTRATIVE,
+        status="illustrative", legend=performance_charts.rug_legend(), table=table,
+    )
 
 
 # ----------------------------------------------------------------------------- Appendix A: city dashboard

@@ -27,7 +27,7 @@ from matplotlib.patches import Patch, Rectangle
 from PIL import Image
 
 from . import stats
-from .figures import Figure, Table, extremes_text, mpl_text
+from .figures import Figure, GridCell, Table, extremes_text, mpl_text
 from .geography import GEOMETRY_ATTRIBUTION
 from .maps import finish_map
 
@@ -83,7 +83,6 @@ TRAVEL = {
     stats.IMPROVING: "↗", stats.WORSENING: "↘", stats.NO_SIGNIFICANT_CHANGE: "→",
     stats.INCREASING: "↑", stats.DECREASING: "↓",
 }
-_DARK_FILLS = {"#0072B2", "#D55E00", "#8e6bb0"}
 INK = "#1a1a1a"
 
 
@@ -240,60 +239,37 @@ def ranked_bars(
 # ----------------------------------------------------------------------------- tartan rug
 
 
-def tartan_rug(
-    comparisons: pd.DataFrame,
-    travel: pd.DataFrame,
-    *,
-    row_labels: list[str],
-    column_labels: list[str],
-    status: list[str],
-    title: str,
-) -> plt.Figure:
-    """Rows × indicators: cell colour + hatch + symbol for the comparison, an arrow for the change."""
-    _setup()
-    n_rows, n_cols = comparisons.shape
-    fig, ax = plt.subplots(figsize=(9, 0.3 * n_rows + 2.2))
-    for i in range(n_rows):
-        y = n_rows - 1 - i
-        for j in range(n_cols):
-            cmp_, trv = comparisons.iat[i, j], travel.iat[i, j]
-            if _missing(cmp_):
-                colour, text, ink = "#ffffff", "c", INK
-            else:
-                colour = COMPARISON_STYLE.get(cmp_, ("#ffffff", ""))[0]
-                text = f"{GLYPH.get(cmp_, '–')} {TRAVEL.get(trv, '') if not _missing(trv) else ''}".strip()
-                ink = "white" if colour in _DARK_FILLS else INK
-            # the symbols carry the meaning; colour repeats it (no hatching, so the symbols stay legible)
-            ax.add_patch(Rectangle((j, y), 1, 1, facecolor=colour, edgecolor="#bbbbbb" if colour == "#ffffff" else "white",
-                                   linewidth=1.2))
-            ax.text(j + 0.5, y + 0.5, text, ha="center", va="center", fontsize=8.5, color=ink)
-        ax.text(n_cols + 0.1, y + 0.5, status[i] if status[i] != "No flag" else "–", va="center", fontsize=7.5,
-                fontweight="bold" if status[i] == "Improvement measures" else "normal")
-    # separators between status groups
-    for i in range(1, n_rows):
-        if status[i] != status[i - 1]:
-            ax.axhline(n_rows - i, color=INK, linewidth=1.2)
-    ax.set_xlim(0, n_cols + 2.2)
-    ax.set_ylim(0, n_rows)
-    ax.set_xticks([j + 0.5 for j in range(n_cols)] + [n_cols + 0.9])
-    ax.set_xticklabels([mpl_text(c) for c in column_labels] + ["Rule"], fontsize=7.5)
-    ax.xaxis.tick_top()
-    ax.set_yticks([n_rows - 1 - i + 0.5 for i in range(n_rows)])
-    ax.set_yticklabels([mpl_text(r) for r in row_labels], fontsize=7.5)
-    ax.tick_params(length=0)
-    for side in ("top", "right", "bottom", "left"):
-        ax.spines[side].set_visible(False)
-    handles = [Patch(facecolor=COMPARISON_STYLE[c][0], edgecolor=INK, label=f"{GLYPH[c]} {c}")
-               for c in (stats.BETTER_998, stats.BETTER, stats.SIMILAR, stats.WORSE, stats.WORSE_998, stats.HIGHER,
-                         stats.LOWER)]
-    handles.append(Patch(facecolor="#ffffff", edgecolor=INK, label="c not shown"))
-    handles += [Line2D([], [], linestyle="", label=f"{TRAVEL[k]} {k}") for k in
-                (stats.IMPROVING, stats.NO_SIGNIFICANT_CHANGE, stats.WORSENING)]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.45, -0.01), ncol=4, fontsize=7, frameon=False,
-              handlelength=1.5)
-    ax.set_title(mpl_text(title), fontsize=11, pad=30)
-    fig.tight_layout()
-    return fig
+#: text colour on each comparison fill with at least 4.5:1 contrast (WCAG 2.2 AA): white only on dark blue
+_CELL_INK = {"#0072B2": "#ffffff"}
+#: sort order of comparisons (best first; no-judgement ones after, hidden last)
+_SORT = {stats.BETTER_998: 1, stats.BETTER: 2, stats.SIMILAR: 3, stats.WORSE: 4, stats.WORSE_998: 5,
+         stats.LOWER_998: 6, stats.LOWER: 7, stats.HIGHER: 8, stats.HIGHER_998: 9}
+_RULE_SORT = {"Improvement measures": 1, "Watch": 2, "No flag": 3}
+
+
+def rug_cell(comparison: object, travel: object) -> GridCell:
+    """One tartan-rug cell: the comparison's symbol and colour (COMPARISON_STYLE), the change's arrow."""
+    if _missing(comparison):
+        return GridCell("c", "#ffffff", "#000000", 99, "c: not shown")
+    fill = COMPARISON_STYLE.get(comparison, ("#ffffff", ""))[0]
+    arrow = TRAVEL.get(travel, "") if not _missing(travel) else ""
+    text = f"{GLYPH.get(comparison, '–')} {arrow}".strip()
+    change = f"; {travel}" if arrow else ""
+    return GridCell(text, fill, _CELL_INK.get(fill, "#000000"), _SORT.get(comparison, 50), f"{comparison}{change}")
+
+
+def rule_cell(status: str) -> GridCell:
+    return GridCell(status if status != "No flag" else "–", "#ffffff", "#000000", _RULE_SORT.get(status, 9), status)
+
+
+def rug_legend() -> list[tuple[GridCell, str]]:
+    """The rug's key: each comparison's symbol on its colour, then the arrows."""
+    out = [(GridCell(GLYPH[c], COMPARISON_STYLE[c][0], _CELL_INK.get(COMPARISON_STYLE[c][0], "#000000")), c)
+           for c in (stats.BETTER_998, stats.BETTER, stats.SIMILAR, stats.WORSE, stats.WORSE_998, stats.HIGHER,
+                     stats.LOWER)]
+    out.append((GridCell("c", "#ffffff", "#000000"), "not shown"))
+    out += [(GridCell(TRAVEL[k]), k) for k in (stats.IMPROVING, stats.NO_SIGNIFICANT_CHANGE, stats.WORSENING)]
+    return out
 
 
 # ----------------------------------------------------------------------------- small multiples
