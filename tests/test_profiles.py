@@ -102,3 +102,10 @@ def test_the_0_17_denominator_is_labelled_estimated(ctx):
     row = next(r for r in html.split("<tr>") if "aged 0–17" in r)
     assert "<td>estimated</td>" in row
     assert "estimated" in INDICATORS["LAC_RATE"].definition and "estimated" in INDICATORS["CPP_RATE"].definition
+
+
+def test_spine_markers_use_the_books_comparison_colours():
+    """One colour logic (docs/colours.md): a 'similar' marker is the rug's light grey, not white."""
+    from cluster_inquiry import performance_charts
+
+    assert profiles.MARKER == {k: v[0] for k, v in performance_charts.COMPARISON_STYLE.items()}

@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from . import comparators, disclosure, stats
+from . import comparators, disclosure, performance_charts, stats
 from .figures import Figure, Table, mpl_text, status_badge
 from .front import CASE_STUDIES, THEMES, page_name, profile_href
 from .indicators import INDICATORS
@@ -37,12 +37,9 @@ ENGLAND_YEAR = 2014
 ENGLAND_LABEL = f"England, 31 March {ENGLAND_YEAR} (real, DfE)"
 #: (no indicator's name in it: the leak scan reads a download's metadata rows for measure words)
 SOURCE_ENGLAND = "England: Department for Education national statistics, SFR 36/2014 and Characteristics of children in need 2014 (real)"
-#: marker colours by comparison (the tartan rug's, Okabe–Ito); the symbol is printed beside each marker
-MARKER = {
-    stats.BETTER_998: "#0072B2", stats.BETTER: "#56B4E9", stats.SIMILAR: "#ffffff", stats.WORSE: "#E69F00",
-    stats.WORSE_998: "#D55E00", stats.HIGHER: "#cdb5e0", stats.HIGHER_998: "#8e6bb0", stats.LOWER: "#cdb5e0",
-    stats.LOWER_998: "#8e6bb0",
-}
+#: marker colours by comparison: the tartan rug's and the maps' (one colour logic, docs/colours.md);
+#: the symbol is printed beside each marker
+MARKER = {label: fill for label, (fill, _hatch) in performance_charts.COMPARISON_STYLE.items()}
 
 
 def _glyph(label: str | None) -> str:
