@@ -289,8 +289,37 @@ def readable_text(fig: matplotlib.figure.Figure, floor: float = MIN_TEXT_PT) -> 
     return min(sizes, default=floor)
 
 
+class _Record:
+    """What a figure and a grid share: the caption naming title, units, period, source and status,
+    and the notebook output carrying the data table's download (``TABLE_MIME``)."""
+
+    title: str
+    units: str
+    period: str
+    source: str
+    status: str
+    table: Table | None
+
+    def _caption(self, extra: str = "") -> str:
+        return (
+            f"<figcaption><strong>{html.escape(self.title)}</strong>. Units: {html.escape(self.units)}. "
+            f"Period: {html.escape(self.period)}. Source: {html.escape(self.source.rstrip('.'))}. "
+            f"{status_badge(self.status)}{extra}</figcaption>"
+        )
+
+    def to_html(self) -> str:
+        raise NotImplementedError
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
+        metadata = {TABLE_MIME: {"tables": [self.table.export()]}} if self.table is not None else {}
+        return {"text/html": self.to_html()}, metadata
+
+
 @dataclass(repr=False)
-class Figure:
+class Figure(_Record):
     """A rendered chart or map with everything a reader (and a screen reader) needs."""
 
     fig: matplotlib.figure.Figure
@@ -346,24 +375,13 @@ class Figure:
             f"<img src='data:image/png;base64,{png}' alt='{html.escape(self.alt_text, quote=True)}' "
             f"class='ci-img' data-min-text-px='{self.min_text_px:.1f}'/>"
         )
-        caption = (
-            f"<figcaption><strong>{html.escape(self.title)}</strong>. Units: {html.escape(self.units)}. "
-            f"Period: {html.escape(self.period)}. Source: {html.escape(self.source.rstrip('.'))}. "
-            f"{status_badge(self.status)}{definitions_html(self.indicator_codes())}</figcaption>"
-        )
+        caption = self._caption(definitions_html(self.indicator_codes()))
         table = self.table.to_html() if self.table is not None else ""
         return f"<figure class='ci-figure' id='{self.name}'>{img}{caption}</figure>{table}"
 
     def indicator_codes(self) -> list[str]:
         """The indicators the chart shows: its data table's."""
         return self.table.indicator_codes() if self.table is not None else []
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
-        metadata = {TABLE_MIME: {"tables": [self.table.export()]}} if self.table is not None else {}
-        return {"text/html": self.to_html()}, metadata
 
     def __repr__(self) -> str:
         return f"Figure: {self.title}"
@@ -381,7 +399,7 @@ class GridCell:
 
 
 @dataclass(repr=False)
-class GridTable:
+class GridTable(_Record):
     """A wide grid (e.g. the tartan rug) as an HTML table, not a picture: readable at any zoom,
     its header row and first column sticky while it scrolls inside the page, sortable by any
     column where JavaScript runs (``book/_static/sortable.js``; without it, a plain table).
@@ -400,6 +418,7 @@ class GridTable:
     legend: list[tuple[GridCell, str]] = field(default_factory=list)
     table: Table | None = None
     name: str = ""
+    header_first: str = "Cluster"  # the heading of the row-header column
 
     def __post_init__(self) -> None:
         if self.status not in STATUS_LABEL:
@@ -422,11 +441,7 @@ class GridTable:
         legend = "".join(f"<li><span class='ci-grid-key' style='background:{c.fill};color:{c.ink}'>"
                          f"{html.escape(c.text)}</span> {html.escape(text)}</li>" for c, text in self.legend)
         desc = f"{self.name}-desc"
-        caption = (
-            f"<figcaption><strong>{html.escape(self.title)}</strong>. Units: {html.escape(self.units)}. "
-            f"Period: {html.escape(self.period)}. Source: {html.escape(self.source.rstrip('.'))}. "
-            f"{status_badge(self.status)}</figcaption>"
-        )
+        caption = self._caption()
         table = self.table.to_html() if self.table is not None else ""
         return (
             f"<figure class='ci-figure ci-grid' id='{self.name}'>"
@@ -437,15 +452,6 @@ class GridTable:
             f"<th scope='col'>{html.escape(self.header_first)}</th>{head}</tr></thead><tbody>{body}</tbody></table></div>"
             f"<ul class='ci-grid-legend'>{legend}</ul>{caption}</figure>{table}"
         )
-
-    header_first: str = "Cluster"
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> tuple[dict, dict]:
-        metadata = {TABLE_MIME: {"tables": [self.table.export()]}} if self.table is not None else {}
-        return {"text/html": self.to_html()}, metadata
 
     def __repr__(self) -> str:
         return f"Grid: {self.title}"
