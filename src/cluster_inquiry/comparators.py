@@ -21,7 +21,7 @@ import html
 
 import pandas as pd
 
-from . import disclosure, performance_charts, reference, stats
+from . import disclosure, performance_charts, reference, report, stats
 from .figures import Figure, Table
 from .paths import Paths
 
@@ -289,11 +289,8 @@ def neighbours_table(paths: Paths) -> Table:
             avg[f"{NEIGHBOUR_MEASURES[key][1]}, 31 March {y}"] = f"{a[y]:.1f}"
     frame = pd.concat([frame, pd.DataFrame([avg])], ignore_index=True)
     # rank at the precision shown (ties share a rank, written "=n")
-    shown = lac[years[-1]].round(1)
-    r = stats.rank(shown, "low_is_good")
     leeds = reference.LEEDS
-    tie = (shown == shown[leeds]).sum() > 1
-    rank_text = ("=" if tie else "") + str(int(r[leeds]))
+    rank_text = report.rank_text(stats.rank(lac[years[-1]].round(1), "low_is_good"))[leeds]
     return Table(
         frame,
         title=f"Leeds and its 10 statistical neighbours (DfE 2021 model): rates per 10,000 children, "
