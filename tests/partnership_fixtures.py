@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cluster_inquiry.paths import project_paths
-from cluster_inquiry.report import Context
+from cluster_inquiry.core.paths import project_paths
+from cluster_inquiry.pages.report import Context
 
 
 def clusters() -> pd.DataFrame:
@@ -69,7 +69,7 @@ ATTENDED = {
 
 
 def attendance(meetings_frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    from cluster_inquiry.partnerships import PARTNER_TYPES
+    from cluster_inquiry.data.partnerships import PARTNER_TYPES
 
     m = meetings() if meetings_frame is None else meetings_frame
     held = m[m["held"]].groupby(["cluster_code", "meeting_type"]).size()

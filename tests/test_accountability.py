@@ -7,8 +7,9 @@ import pandas as pd
 import partnership_fixtures as fx
 import pytest
 
-from cluster_inquiry import accountability, diagrams, report
-from cluster_inquiry.partnerships import AREA_NAMES
+from cluster_inquiry.figures import diagrams
+from cluster_inquiry.pages import accountability, report
+from cluster_inquiry.data.partnerships import AREA_NAMES
 
 
 def _text(html_fragment: str) -> str:

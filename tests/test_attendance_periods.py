@@ -3,7 +3,8 @@
 import pandas as pd
 import pytest
 
-from cluster_inquiry import indicators, performance, report
+from cluster_inquiry.indicators import catalogue
+from cluster_inquiry.pages import performance, report
 
 ATT = "ATTEND_PCT"
 
@@ -51,11 +52,11 @@ def test_year_to_date_is_the_session_weighted_months_from_1_september(ctx):
     for period in sorted(ki["period"].unique()):
         att = ki[(ki["indicator_code"] == ATT) & (ki["period"] == period)].set_index("cluster_code")
         pupils = ki[(ki["indicator_code"] == "PA_PCT") & (ki["period"] == period)].set_index("cluster_code")["denominator"]
-        per_pupil = indicators.possible_sessions_per_pupil(period)
+        per_pupil = catalogue.possible_sessions_per_pupil(period)
         assert (att["denominator"] == pupils.reindex(att.index) * per_pupil).all(), period
-        months = indicators.year_to_date_months(period)
+        months = catalogue.year_to_date_months(period)
         t = tracker[tracker["month"].isin(months)].copy()
-        t["w"] = t["month"].map(lambda m: indicators.SCHOOL_DAYS[int(m[5:])])
+        t["w"] = t["month"].map(lambda m: catalogue.SCHOOL_DAYS[int(m[5:])])
         weighted = (t["attendance_pct"] * t["w"]).groupby(t["cluster_code"]).sum() / t.groupby("cluster_code")["w"].sum()
         shown = report.published_indicator(ctx, ATT, period).display.set_index("Cluster")["Value (%)"]
         names = ctx.clusters.set_index("cluster_code")["cluster_name"]
@@ -64,14 +65,14 @@ def test_year_to_date_is_the_session_weighted_months_from_1_september(ctx):
 
 
 def test_september_year_to_date_has_one_months_sessions():
-    assert indicators.possible_sessions_per_pupil("2013-09") == 38
-    assert indicators.possible_sessions_per_pupil("2014-07") == 380
-    assert indicators.year_to_date_months("2013-04")[0] == "2012-09"
-    assert indicators.period_covered(ATT, "2013-04") == "academic year to date, 1 September 2012 to 30 April 2013"
+    assert catalogue.possible_sessions_per_pupil("2013-09") == 38
+    assert catalogue.possible_sessions_per_pupil("2014-07") == 380
+    assert catalogue.year_to_date_months("2013-04")[0] == "2012-09"
+    assert catalogue.period_covered(ATT, "2013-04") == "academic year to date, 1 September 2012 to 30 April 2013"
 
 
 def test_each_figure_says_what_it_covers(ctx):
-    assert "from 1 September" in indicators.INDICATORS[ATT].definition
+    assert "from 1 September" in catalogue.INDICATORS[ATT].definition
     c = performance.tracker_table(ctx, ATT)
     assert "in the month" in c.title and "year to date" not in c.title
     b = performance.cluster_indicator_table(ctx, ATT)
@@ -82,7 +83,7 @@ def test_each_figure_says_what_it_covers(ctx):
 
 
 def test_direction_of_travel_only_between_like_periods(ctx):
-    assert performance.PREVIOUS == indicators.like_period(performance.PERIOD) == "2012-09"
+    assert performance.PREVIOUS == catalogue.like_period(performance.PERIOD) == "2012-09"
     with pytest.raises(ValueError, match="like periods only"):
         performance.travel(ctx, ATT, "2013-04", "2013-09")
     with pytest.raises(ValueError, match="like periods only"):
@@ -129,8 +130,8 @@ def test_equal_displayed_values_share_band_and_rank(ctx, code, period):
 def test_bands_cut_at_the_published_precision():
     # Appendix B's case: 94.6 shown three times, the lower cut point an unrounded 94.6
     values = pd.Series([94.604, 94.596, 94.6, 95.3, 95.296, 95.304, 95.31, 95.0, 94.9, 95.1, 95.2, 94.8])
-    shown = indicators.displayed(values, ATT)
-    cuts = indicators.displayed_cut_points(shown, ATT)
+    shown = catalogue.displayed(values, ATT)
+    cuts = catalogue.displayed_cut_points(shown, ATT)
     assert all(round(c, 1) == c for c in cuts)
     bands = pd.Series(stats_band(shown, cuts))
     assert bands[[0, 1, 2]].nunique() == 1 and bands[[3, 4, 5, 6]].nunique() == 1
@@ -138,13 +139,13 @@ def test_bands_cut_at_the_published_precision():
 
 
 def stats_band(shown, cuts):
-    from cluster_inquiry import stats
+    from cluster_inquiry.stats import methods
 
-    return list(stats.quartile_band(shown, "high_is_good", cuts))
+    return list(methods.quartile_band(shown, "high_is_good", cuts))
 
 
 def test_core_city_ranks_carry_their_uncertainty(ctx):
-    from cluster_inquiry import comparators
+    from cluster_inquiry.pages import comparators
 
     frame = comparators.cla_table(ctx.paths).frame.set_index("Area")
     rank = frame["Rank among the 8 core cities, 2015 (1 = lowest rate)"]

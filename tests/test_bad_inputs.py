@@ -170,7 +170,8 @@ def no_notebooks(monkeypatch):
     """Record (and refuse) any attempt to execute a notebook or run Jupyter Book."""
     import papermill
 
-    from cluster_inquiry import execute, pipeline
+    from cluster_inquiry import pipeline
+    from cluster_inquiry.build import execute
 
     calls: list[str] = []
 
@@ -263,7 +264,7 @@ def test_real_cli_process_prints_no_traceback(tmp_path):
 
 @pytest.fixture(scope="module")
 def shipped_frames():
-    from cluster_inquiry.validation import validate_inputs
+    from cluster_inquiry.data.validation import validate_inputs
 
     report = validate_inputs()
     assert report.ok, report.problems
@@ -274,7 +275,7 @@ def shipped_frames():
 def test_files_as_councils_tools_write_them_are_accepted(name, tmp_path, shipped_frames):
     """Each case validates; where only the form changed, the tables read are exactly the shipped ones;
     tidying is said once per file (a note), never once per cell."""
-    from cluster_inquiry.validation import validate_inputs
+    from cluster_inquiry.data.validation import validate_inputs
 
     case = json.loads((ACCEPTED_CORPUS / name / "case.json").read_text(encoding="utf-8"))
     data = broken_copy(name, tmp_path / "clusters", ACCEPTED_CORPUS)

@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from cluster_inquiry import browser
+from cluster_inquiry.checks import browser
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

@@ -18,9 +18,11 @@ import matplotlib
 import pandas as pd
 import pytest
 
-from cluster_inquiry import cache, pipeline, report
-from cluster_inquiry.execute import NotebookJob
-from cluster_inquiry.paths import Paths
+from cluster_inquiry import pipeline
+from cluster_inquiry.build import cache
+from cluster_inquiry.pages import report
+from cluster_inquiry.build.execute import NotebookJob
+from cluster_inquiry.core.paths import Paths
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "notebooks"
@@ -175,7 +177,7 @@ def project(tmp_path_factory) -> Paths:
 
 
 def keys(paths: Paths) -> dict[str, str]:
-    from cluster_inquiry.validation import load_inputs
+    from cluster_inquiry.data.validation import load_inputs
 
     frames = load_inputs(paths)
     jobs = pipeline.plan_jobs(frames["clusters"], case_studies=pipeline.case_study_codes(frames))
@@ -274,7 +276,7 @@ def test_an_undeclared_call_in_the_profile_template_makes_profiles_depend_on_all
 
 def test_package_code_counts_only_where_the_template_imports_it(tmp_path):
     package = tmp_path / "cluster_inquiry"
-    shutil.copytree(Path(cache.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(Path(cache.__file__).parent.parent, package, ignore=shutil.ignore_patterns("__pycache__"))
 
     def code_part() -> str:
         fp = cache.Fingerprinter(ROOT / "notebooks", cache.DataDependencies(Paths(tmp_path)), package_dir=package,
@@ -284,12 +286,13 @@ def test_package_code_counts_only_where_the_template_imports_it(tmp_path):
     base = code_part()
     (package / "cli.py").write_text((package / "cli.py").read_text(encoding="utf-8") + "\n# a CLI tweak\n", encoding="utf-8")
     assert code_part() == base  # the notebook never imports the CLI
-    (package / "stats.py").write_text((package / "stats.py").read_text(encoding="utf-8") + "\n# a method change\n", encoding="utf-8")
-    assert code_part() != base  # report → indicators → stats
+    methods = package / "stats" / "methods.py"
+    methods.write_text(methods.read_text(encoding="utf-8") + "\n# a method change\n", encoding="utf-8")
+    assert code_part() != base  # pages.report → indicators.catalogue → stats.methods
 
 
 def test_environment_is_part_of_every_key(project):
-    from cluster_inquiry.validation import load_inputs
+    from cluster_inquiry.data.validation import load_inputs
 
     frames = load_inputs(project)
     job = pipeline.plan_jobs(frames["clusters"], cluster_codes=["C09"], themes=[])[0]
@@ -302,8 +305,9 @@ def test_a_profile_does_not_depend_on_what_its_key_leaves_out(project):
     """Honesty check: change other clusters in every way that leaves C01's key alone (names,
     governance, populations, attendance, a child-protection count that moves the city total but is
     not shown on profiles, monthly counts moved between two clusters) — C01's rendered profile is identical."""
-    from cluster_inquiry import geography, profiles
-    from cluster_inquiry.validation import load_inputs
+    from cluster_inquiry.data import geography
+    from cluster_inquiry.pages import profiles
+    from cluster_inquiry.data.validation import load_inputs
 
     frames = load_inputs(project)
     changed_frames = {k: v.copy() for k, v in frames.items()}

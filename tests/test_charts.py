@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from cluster_inquiry import charts
-from cluster_inquiry.figures import Table
+from cluster_inquiry.figures import charts
+from cluster_inquiry.figures.records import Table
 
 
 def _table():

@@ -6,7 +6,7 @@ import pandas as pd
 from typer.testing import CliRunner
 
 from cluster_inquiry import cli, pipeline
-from cluster_inquiry.paths import project_paths
+from cluster_inquiry.core.paths import project_paths
 
 runner = CliRunner()
 

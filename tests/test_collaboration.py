@@ -8,8 +8,8 @@ import partnership_fixtures as fx
 import pytest
 from matplotlib.patches import Rectangle
 
-from cluster_inquiry import collaboration, report
-from cluster_inquiry.partnerships import MEETING_TYPES, PARTNER_TYPES
+from cluster_inquiry.pages import collaboration, report
+from cluster_inquiry.data.partnerships import MEETING_TYPES, PARTNER_TYPES
 
 
 def _text(fragment: str) -> str:

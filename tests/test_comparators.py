@@ -5,8 +5,8 @@ import math
 import pandas as pd
 import pytest
 
-from cluster_inquiry import comparators
-from cluster_inquiry.paths import project_paths
+from cluster_inquiry.pages import comparators
+from cluster_inquiry.core.paths import project_paths
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_one_looked_after_rate_for_2015_on_the_page_and_lait_whole_numbers(paths
 
 
 def test_appendix_a_does_not_say_lait_starts_in_2015():
-    from cluster_inquiry.paths import project_paths
+    from cluster_inquiry.core.paths import project_paths
 
     text = (project_paths().root / "notebooks" / "performance_appendix_a.ipynb").read_text(encoding="utf-8")
     assert "LAIT dataset starts in 2015" not in text and "holds 2015 only (LAIT itself has earlier years)" in text

@@ -5,9 +5,11 @@ import re
 import pandas as pd
 import pytest
 
-from cluster_inquiry import context, generate, geography
-from cluster_inquiry.paths import project_paths
-from cluster_inquiry.validation import load_inputs
+from cluster_inquiry.data import geography
+from cluster_inquiry.pages import context
+from cluster_inquiry.synth import generate
+from cluster_inquiry.core.paths import project_paths
+from cluster_inquiry.data.validation import load_inputs
 
 
 @pytest.fixture()

@@ -6,10 +6,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from cluster_inquiry import definitions, report
-from cluster_inquiry.figures import Table
-from cluster_inquiry.indicators import INDICATORS
-from cluster_inquiry.paths import project_paths
+from cluster_inquiry.pages import definitions, report
+from cluster_inquiry.figures.records import Table
+from cluster_inquiry.indicators.catalogue import INDICATORS
+from cluster_inquiry.core.paths import project_paths
 
 FINGERTIPS_FIELDS = ["Definition", "Numerator", "Denominator", "Polarity", "Unit", "Period", "Data source", "Method",
                      "Confidence interval method", "Comparison with the city", "Caveats", "Real or illustrative"]

@@ -8,9 +8,9 @@ import partnership_fixtures as fx
 import pytest
 from matplotlib.patches import Rectangle
 
-from cluster_inquiry import diagrams
-from cluster_inquiry.figures import Table
-from cluster_inquiry.partnerships import AREA_NAMES
+from cluster_inquiry.figures import diagrams
+from cluster_inquiry.figures.records import Table
+from cluster_inquiry.data.partnerships import AREA_NAMES
 
 TABLE = Table(pd.DataFrame({"a": [1]}), title="t", source="s", status="illustrative")
 

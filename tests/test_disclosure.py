@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cluster_inquiry.disclosure import (
+from cluster_inquiry.stats.disclosure import (
     DEFAULT_POLICY,
     LEGEND,
     NOT_APPLICABLE,
@@ -24,7 +24,7 @@ from cluster_inquiry.disclosure import (
     suppress_table,
     suppress_value,
 )
-from cluster_inquiry.exceptions import DisclosureError
+from cluster_inquiry.core.exceptions import DisclosureError
 
 
 def grid(rows, cols="abcdefgh"):
@@ -404,8 +404,8 @@ def test_property_no_line_with_a_single_c(row_total, col_total):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from cluster_inquiry import disclosure  # noqa: E402
-from cluster_inquiry.disclosure import audit, feasible_ranges, protection_width  # noqa: E402
+from cluster_inquiry.stats import disclosure  # noqa: E402
+from cluster_inquiry.stats.disclosure import audit, feasible_ranges, protection_width  # noqa: E402
 
 
 def test_bounds_pin_two_ones_that_exact_algebra_calls_safe():

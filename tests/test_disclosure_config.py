@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cluster_inquiry import cli, disclosure
+from cluster_inquiry import cli
+from cluster_inquiry.stats import disclosure
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,7 +58,8 @@ def test_a_new_threshold_reaches_tables_and_the_leak_scan(tmp_path):
     root = _project(tmp_path, "min_count = 1\nmax_count = 9\n")
     code = (
         "import pandas as pd\n"
-        "from cluster_inquiry import disclosure, leakscan\n"
+        "from cluster_inquiry.checks import leakscan\n"
+        "from cluster_inquiry.stats import disclosure\n"
         "print(disclosure.DEFAULT_POLICY.describe())\n"
         "t = pd.DataFrame({'n': [7, 40, 12]}, index=['a', 'b', 'c'])\n"
         "print(list(disclosure.suppress_table(t, ['n'], col_total=False, row_total=False).table['n']))\n"
@@ -138,7 +140,8 @@ def test_build_refuses_a_weaker_setting_before_any_notebook(tmp_path, monkeypatc
     """The build's own gate (not only ``validate``) stops on ``min_count = 0, max_count = 0``."""
     import papermill
 
-    from cluster_inquiry import execute, pipeline
+    from cluster_inquiry import pipeline
+    from cluster_inquiry.build import execute
 
     root = _project(tmp_path, "min_count = 0\nmax_count = 0\n")
     for part in ("notebooks", "book", "_config.yml"):

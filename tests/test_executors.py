@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from cluster_inquiry.execute import NotebookJob
-from cluster_inquiry.executors import DaskExecutor, LocalExecutor, Task, execute_task, run_tasks
+from cluster_inquiry.build.execute import NotebookJob
+from cluster_inquiry.build.executors import DaskExecutor, LocalExecutor, Task, execute_task, run_tasks
 
 FIXTURES = Path(__file__).parent / "notebooks"
 
@@ -105,7 +105,7 @@ def test_after_prepare_execution_running_a_notebook_imports_nothing_more_from_it
     code = f"""
 import sys
 from pathlib import Path
-from cluster_inquiry.execute import EXECUTION_PACKAGES, papermill_execute, prepare_execution
+from cluster_inquiry.build.execute import EXECUTION_PACKAGES, papermill_execute, prepare_execution
 prepare_execution()
 before = set(sys.modules)
 papermill_execute(Path({str(FIXTURES / "kernel_state.ipynb")!r}), Path({str(root / "out.ipynb")!r}), {{"mark": "x"}}, cell_timeout=60, cwd={str(root)!r})

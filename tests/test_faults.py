@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from cluster_inquiry import cache, pipeline, validation
-from cluster_inquiry.exceptions import ClusterInquiryError, InputFileError, SchedulerError
-from cluster_inquiry.paths import Paths
+from cluster_inquiry import pipeline
+from cluster_inquiry.build import cache
+from cluster_inquiry.data import validation
+from cluster_inquiry.core.exceptions import ClusterInquiryError, InputFileError, SchedulerError
+from cluster_inquiry.core.paths import Paths
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,7 +79,7 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path):
     """No scheduler on a closed port: SchedulerError naming the address (not OSError's traceback)."""
     import dask
 
-    from cluster_inquiry.execute import NotebookJob
+    from cluster_inquiry.build.execute import NotebookJob
 
     root = tmp_path / "project"
     paths = Paths(root)

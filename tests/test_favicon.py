@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 import pytest
 import yaml
 
-from cluster_inquiry import browser
+from cluster_inquiry.checks import browser
 
 ROOT = Path(__file__).resolve().parents[1]
 _ICON = re.compile(r"<link[^>]*rel=\"(?:shortcut )?icon\"[^>]*href=\"([^\"]+)\"")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cluster_inquiry.figures import name_list
+from cluster_inquiry.figures.records import name_list
 
 
 @pytest.mark.parametrize("names, limit, expected", [
@@ -33,7 +33,7 @@ def test_no_figure_text_is_smaller_than_the_floor():
     asked for, and the image says so for the browser check (issue 13: readable at 100% zoom)."""
     import matplotlib.pyplot as plt
 
-    from cluster_inquiry.figures import MIN_TEXT_PT, Figure
+    from cluster_inquiry.figures.records import MIN_TEXT_PT, Figure
 
     fig, ax = plt.subplots(figsize=(4, 3))
     ax.plot([1, 2], [3, 4], label="a line")
@@ -56,7 +56,7 @@ def test_a_figure_wider_than_the_column_gets_larger_text():
 
     import matplotlib.pyplot as plt
 
-    from cluster_inquiry.figures import COLUMN_PX, SCREEN_TEXT_PX, Figure
+    from cluster_inquiry.figures.records import COLUMN_PX, SCREEN_TEXT_PX, Figure
 
     fig, ax = plt.subplots(figsize=(10, 3))
     ax.plot([1, 2], [3, 4])

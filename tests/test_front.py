@@ -5,7 +5,9 @@ import re
 
 import pytest
 
-from cluster_inquiry import accountability, context, front, geography, performance, pipeline, report
+from cluster_inquiry import pipeline
+from cluster_inquiry.data import geography
+from cluster_inquiry.pages import accountability, context, front, performance, report
 
 
 @pytest.fixture(scope="module")

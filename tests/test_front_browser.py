@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from cluster_inquiry import browser
+from cluster_inquiry.checks import browser
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

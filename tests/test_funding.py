@@ -6,9 +6,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from cluster_inquiry import funding, geography
-from cluster_inquiry.paths import project_paths
-from cluster_inquiry.validation import load_inputs, validate_inputs
+from cluster_inquiry.data import geography
+from cluster_inquiry.pages import funding
+from cluster_inquiry.core.paths import project_paths
+from cluster_inquiry.data.validation import load_inputs, validate_inputs
 
 
 def test_pots_of_the_documented_formula_sum_to_the_top_slice():

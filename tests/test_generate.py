@@ -5,8 +5,9 @@ import hashlib
 import pandas as pd
 import pytest
 
-from cluster_inquiry import generate, geography
-from cluster_inquiry.paths import project_paths
+from cluster_inquiry.data import geography
+from cluster_inquiry.synth import generate
+from cluster_inquiry.core.paths import project_paths
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from cluster_inquiry import generate, generate_context
-from cluster_inquiry.paths import project_paths
+from cluster_inquiry.synth import generate, generate_context
+from cluster_inquiry.core.paths import project_paths
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import pandas as pd
 import partnership_fixtures as fx
 import pytest
 
-from cluster_inquiry import generate, generate_partnerships
-from cluster_inquiry.partnerships import MEETING_TYPES, PARTNER_TYPES, REPORTING_BODIES
-from cluster_inquiry.paths import project_paths
+from cluster_inquiry.synth import generate, generate_partnerships
+from cluster_inquiry.data.partnerships import MEETING_TYPES, PARTNER_TYPES, REPORTING_BODIES
+from cluster_inquiry.core.paths import project_paths
 
 NAMES = ["cluster_reporting", "meetings", "partner_attendance", "cluster_sharing"]
 

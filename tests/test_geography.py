@@ -4,8 +4,8 @@ import networkx as nx
 import pandas as pd
 import pytest
 
-from cluster_inquiry import geography
-from cluster_inquiry.paths import project_paths
+from cluster_inquiry.data import geography
+from cluster_inquiry.core.paths import project_paths
 
 
 @pytest.fixture(scope="module")

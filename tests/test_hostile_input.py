@@ -14,11 +14,13 @@ import pytest
 from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
-from cluster_inquiry import cli, geography, pipeline, report
-from cluster_inquiry.execute import tidy_for_publishing
-from cluster_inquiry.figures import slug
-from cluster_inquiry.paths import project_paths
-from cluster_inquiry.validation import validate_inputs
+from cluster_inquiry import cli, pipeline
+from cluster_inquiry.data import geography
+from cluster_inquiry.pages import report
+from cluster_inquiry.build.execute import tidy_for_publishing
+from cluster_inquiry.figures.records import slug
+from cluster_inquiry.core.paths import project_paths
+from cluster_inquiry.data.validation import validate_inputs
 
 HOSTILE = """<script>alert(1)</script> & "quotes" $\\alpha$ {cluster_code} [/red]"""
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,7 +127,7 @@ def test_no_input_is_evaluated(tmp_path):
 @pytest.mark.integration
 def test_one_profile_rendered_by_jupyter_book_has_no_live_script(tmp_path, monkeypatch):
     """Execute the real profile template for the hostile cluster and render it with Jupyter Book."""
-    from cluster_inquiry.execute import NotebookJob, run_job
+    from cluster_inquiry.build.execute import NotebookJob, run_job
 
     root = tmp_path / "project"
     root.mkdir()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cluster_inquiry.bench import change_one_cluster
-from cluster_inquiry.paths import Paths
+from cluster_inquiry.core.paths import Paths
 
 from conftest import cli, copy_project
 

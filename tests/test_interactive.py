@@ -7,8 +7,9 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
-from cluster_inquiry import interactive, performance, report
-from cluster_inquiry.figures import Table
+from cluster_inquiry.figures import interactive
+from cluster_inquiry.pages import performance, report
+from cluster_inquiry.figures.records import Table
 
 import pandas as pd
 

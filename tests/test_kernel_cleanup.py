@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from cluster_inquiry import kernels
+from cluster_inquiry.build import kernels
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
 
@@ -56,8 +56,8 @@ def test_a_killed_run_leaves_no_temporary_file_outside_build(tmp_path):
 
     from conftest import copy_project
 
-    from cluster_inquiry import workspace
-    from cluster_inquiry.paths import Paths
+    from cluster_inquiry.build import workspace
+    from cluster_inquiry.core.paths import Paths
 
     root = copy_project(tmp_path / "project")
     system_tmp = tmp_path / "system-tmp"

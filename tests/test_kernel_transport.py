@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cluster_inquiry import kernels
-from cluster_inquiry.execute import NotebookJob, run_job
-from cluster_inquiry.executors import LocalExecutor, Task, run_tasks
+from cluster_inquiry.build import kernels
+from cluster_inquiry.build.execute import NotebookJob, run_job
+from cluster_inquiry.build.executors import LocalExecutor, Task, run_tasks
 
 FIXTURES = Path(__file__).parent / "notebooks"
 NOISE = ("Kernel is running over TCP", "KeyboardInterrupt caught in kernel")

@@ -1,4 +1,4 @@
-"""The leak scanner (cluster_inquiry.leakscan) on tiny synthetic pages: it finds a small count,
+"""The leak scanner (cluster_inquiry.checks.leakscan) on tiny synthetic pages: it finds a small count,
 or a rate worked out from one, wherever it is placed (table cell, alt text, chart JSON,
 notebook output, CSV download, zip, parameters), finds a single hidden cluster, and stays
 quiet on suppressed output and on numbers that are not about a small count."""
@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cluster_inquiry import leakscan
-from cluster_inquiry.schemas import TableSpec
+from cluster_inquiry.checks import leakscan
+from cluster_inquiry.data.schemas import TableSpec
 
 MONTHS = ["2013-08", "2013-09"]
 
@@ -299,7 +299,7 @@ def test_zipped_data_pack_is_read(tmp_path, facts):
 
 
 def test_check_site_raises_a_disclosure_error_listing_the_leaks(tmp_path, frames):
-    from cluster_inquiry.exceptions import DisclosureError
+    from cluster_inquiry.core.exceptions import DisclosureError
 
     (tmp_path / "c02-beta-co.html").write_text(tracker_page(lac_c02="3"), encoding="utf-8")
     with pytest.raises(DisclosureError, match="nothing was published"):
@@ -333,8 +333,8 @@ def test_plotly_js_as_shipped_is_a_vendor_asset_and_a_changed_copy_is_not():
 
 
 def _workbooks(tmp_path, csv_text: str, title: str = "Beta & Co: monthly tracker") -> Path:
-    from cluster_inquiry import spreadsheets
-    from cluster_inquiry.downloads import Download
+    from cluster_inquiry.build import spreadsheets
+    from cluster_inquiry.build.downloads import Download
 
     meta = {"title": title, "data_status": "illustrative", "data_status_label": "Illustrative data",
             "source": "s", "symbols": "c = confidential"}

@@ -9,9 +9,9 @@ import shutil
 
 import pytest
 
-from cluster_inquiry import leakscan
-from cluster_inquiry.paths import Paths
-from cluster_inquiry.validation import load_inputs
+from cluster_inquiry.checks import leakscan
+from cluster_inquiry.core.paths import Paths
+from cluster_inquiry.data.validation import load_inputs
 
 from conftest import cli
 

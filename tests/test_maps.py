@@ -4,8 +4,8 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import box
 
-from cluster_inquiry import maps
-from cluster_inquiry.figures import Table
+from cluster_inquiry.figures import maps
+from cluster_inquiry.figures.records import Table
 
 # four small squares near Leeds (British National Grid metres), two per cluster
 SQUARES = [box(430000 + i * 1000, 433000, 431000 + i * 1000, 434000) for i in range(4)]

@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cluster_inquiry import golden
+from cluster_inquiry.checks import golden
 
 ROOT = Path(__file__).resolve().parents[1]
 SANITIZE = ROOT / "tests" / "nbval_sanitize.cfg"
@@ -79,8 +79,8 @@ def test_evidence_equals_the_reviewed_golden_evidence(built_book):
 
 def test_golden_covers_every_theme_and_runs_the_current_templates(built_book):
     """A template change must be reviewed as evidence too: golden code = the code the build ran."""
-    from cluster_inquiry.paths import Paths
-    from cluster_inquiry.validation import load_inputs
+    from cluster_inquiry.core.paths import Paths
+    from cluster_inquiry.data.validation import load_inputs
 
     clusters = load_inputs(Paths(built_book))["clusters"]
     expected = sorted(job.output for job in golden.golden_jobs(clusters))

@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cluster_inquiry import cli, pipeline
-from cluster_inquiry.exceptions import NotebookExecutionError
-from cluster_inquiry.execute import NotebookJob, run_job
-from cluster_inquiry.paths import Paths
+from cluster_inquiry.core.exceptions import NotebookExecutionError
+from cluster_inquiry.build.execute import NotebookJob, run_job
+from cluster_inquiry.core.paths import Paths
 
 from test_bad_inputs import snapshot
 

@@ -5,9 +5,10 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from cluster_inquiry import geography, outcomes
-from cluster_inquiry.paths import project_paths
-from cluster_inquiry.validation import load_inputs
+from cluster_inquiry.data import geography
+from cluster_inquiry.pages import outcomes
+from cluster_inquiry.core.paths import project_paths
+from cluster_inquiry.data.validation import load_inputs
 
 
 def test_fisher_interval_matches_a_hand_calculation():
@@ -160,7 +161,7 @@ def test_scatter_period_is_the_period_its_table_compares(outcome):
     March 2014 (the spend is the 2012-13 and 2013-14 average)."""
     import re as _re
 
-    from cluster_inquiry import report as _report
+    from cluster_inquiry.pages import report as _report
 
     ctx = _report.context()
     fig = outcomes.spend_outcome_scatter(ctx, outcome)

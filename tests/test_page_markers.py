@@ -8,8 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from cluster_inquiry import report
-from cluster_inquiry.figures import STATUS_LABEL, STATUS_MARKER, Table
+from cluster_inquiry.pages import report
+from cluster_inquiry.figures.records import STATUS_LABEL, STATUS_MARKER, Table
 
 
 def test_a_table_carries_the_short_marker_and_the_banner_the_long_label():

@@ -6,9 +6,9 @@ import pandas as pd
 import partnership_fixtures as fx
 import pytest
 
-from cluster_inquiry import partnerships
-from cluster_inquiry.paths import project_paths
-from cluster_inquiry.validation import validate_inputs
+from cluster_inquiry.data import partnerships
+from cluster_inquiry.core.paths import project_paths
+from cluster_inquiry.data.validation import validate_inputs
 
 
 def test_meeting_structure_follows_appendix_f():

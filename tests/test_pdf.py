@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from cluster_inquiry import browser
-from cluster_inquiry.figures import STATUS_LABEL
-from cluster_inquiry.pdf import ILLUSTRATIVE_LABEL
+from cluster_inquiry.checks import browser
+from cluster_inquiry.figures.records import STATUS_LABEL
+from cluster_inquiry.checks.pdf import ILLUSTRATIVE_LABEL
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 

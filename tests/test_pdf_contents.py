@@ -1,6 +1,6 @@
 """The whole-book PDF's contents page and per-cluster PDFs (issue 13), without a browser."""
 
-from cluster_inquiry import pdf
+from cluster_inquiry.checks import pdf
 
 
 def test_contents_lists_every_chapter_with_its_page():

@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cluster_inquiry import comparators, performance, report, stats
-from cluster_inquiry.indicators import INDICATORS
-from cluster_inquiry.performance import NEEDS_MEASURES, NO_FLAG, WATCH, assess
+from cluster_inquiry.pages import comparators, performance, report
+from cluster_inquiry.stats import methods
+from cluster_inquiry.indicators.catalogue import INDICATORS
+from cluster_inquiry.pages.performance import NEEDS_MEASURES, NO_FLAG, WATCH, assess
 
 LAC, ATT, NEET = performance.OBSESSION_CODES
-SAME = {LAC: stats.NO_SIGNIFICANT_CHANGE, ATT: stats.NO_SIGNIFICANT_CHANGE, NEET: stats.NO_SIGNIFICANT_CHANGE}
+SAME = {LAC: methods.NO_SIGNIFICANT_CHANGE, ATT: methods.NO_SIGNIFICANT_CHANGE, NEET: methods.NO_SIGNIFICANT_CHANGE}
 
 
 # ----------------------------------------------------------------------------- the rule (small fixtures)
@@ -23,10 +24,10 @@ SAME = {LAC: stats.NO_SIGNIFICANT_CHANGE, ATT: stats.NO_SIGNIFICANT_CHANGE, NEET
         ({LAC: "Worse", ATT: "Worse (99.8%)", NEET: "Similar"}, SAME, NEEDS_MEASURES),  # worse on two
         ({LAC: "Worse", ATT: "Similar", NEET: "Better"}, SAME, WATCH),  # worse on one only
         ({LAC: "Worse (99.8%)", ATT: "Better", NEET: "Better"}, SAME, WATCH),  # 99.8% on one is still one
-        ({LAC: "Similar", ATT: "Similar", NEET: "Similar"}, {**SAME, NEET: stats.WORSENING}, NEEDS_MEASURES),
-        ({LAC: "Better", ATT: "Similar", NEET: "Worse"}, {**SAME, NEET: stats.WORSENING}, NEEDS_MEASURES),
-        ({LAC: "Better", ATT: "Better (99.8%)", NEET: "Better"}, {**SAME, ATT: stats.WORSENING}, WATCH),
-        ({LAC: "Better", ATT: "Similar", NEET: "Similar"}, {**SAME, ATT: stats.IMPROVING}, NO_FLAG),
+        ({LAC: "Similar", ATT: "Similar", NEET: "Similar"}, {**SAME, NEET: methods.WORSENING}, NEEDS_MEASURES),
+        ({LAC: "Better", ATT: "Similar", NEET: "Worse"}, {**SAME, NEET: methods.WORSENING}, NEEDS_MEASURES),
+        ({LAC: "Better", ATT: "Better (99.8%)", NEET: "Better"}, {**SAME, ATT: methods.WORSENING}, WATCH),
+        ({LAC: "Better", ATT: "Similar", NEET: "Similar"}, {**SAME, ATT: methods.IMPROVING}, NO_FLAG),
         ({LAC: "Better", ATT: "Better", NEET: "Better"}, SAME, NO_FLAG),
     ],
 )
@@ -36,11 +37,11 @@ def test_improvement_rule(comparisons, changes, status):
 
 def test_rule_uses_only_published_values():
     hidden = {LAC: None, ATT: "Worse", NEET: None}
-    result = assess(hidden, {LAC: None, ATT: stats.NO_SIGNIFICANT_CHANGE, NEET: None})
+    result = assess(hidden, {LAC: None, ATT: methods.NO_SIGNIFICANT_CHANGE, NEET: None})
     assert result.status == WATCH  # one published obsession worse: not two
     assert result.not_assessed == (LAC, NEET)
     # a worsening on a hidden indicator cannot trigger the rule
-    assert assess({LAC: None, ATT: "Similar", NEET: "Similar"}, {**SAME, LAC: stats.WORSENING}).status == NO_FLAG
+    assert assess({LAC: None, ATT: "Similar", NEET: "Similar"}, {**SAME, LAC: methods.WORSENING}).status == NO_FLAG
     # the explanation names no hidden indicator (pages must not tie a verdict to a hidden value)
     assert "looked-after" not in result.why and "NEET" not in result.why
 
@@ -48,7 +49,7 @@ def test_rule_uses_only_published_values():
 def test_reasons_say_why():
     result = assess({LAC: "Worse (99.8%)", ATT: "Worse", NEET: "Similar"}, SAME)
     assert result.reasons == ("worse than the city on looked-after children (99.8%) and attendance (95%)",)
-    result = assess({LAC: "Similar", ATT: "Better", NEET: "Similar"}, {**SAME, NEET: stats.WORSENING})
+    result = assess({LAC: "Similar", ATT: "Better", NEET: "Similar"}, {**SAME, NEET: methods.WORSENING})
     assert result.reasons == ("NEET got significantly worse and is not better than the city",)
 
 
@@ -61,10 +62,10 @@ def ctx():
 
 
 def test_improvement_cells_read_back():
-    assert performance.split_improvement_cell("✗✗ Worse (99.8%); ↘ worsening") == ("Worse (99.8%)", stats.WORSENING)
-    assert performance.split_improvement_cell("= Similar; → no significant change") == ("Similar", stats.NO_SIGNIFICANT_CHANGE)
+    assert performance.split_improvement_cell("✗✗ Worse (99.8%); ↘ worsening") == ("Worse (99.8%)", methods.WORSENING)
+    assert performance.split_improvement_cell("= Similar; → no significant change") == ("Similar", methods.NO_SIGNIFICANT_CHANGE)
     assert performance.split_improvement_cell("= Similar; → no significant change (by interval overlap)") == (
-        "Similar", stats.NO_SIGNIFICANT_CHANGE)
+        "Similar", methods.NO_SIGNIFICANT_CHANGE)
     assert performance.split_improvement_cell("✓ Better; c") == ("Better", None)
     assert performance.split_improvement_cell("c") == (None, None)
 
@@ -158,11 +159,11 @@ def test_travel_is_fingertips_non_overlap(ctx):
     tr = performance.travel(ctx, "ATTEND_PCT")
     for code in a.index:
         if b.loc[code, "lower95"] > a.loc[code, "upper95"]:
-            assert tr[code] == stats.IMPROVING
+            assert tr[code] == methods.IMPROVING
         elif b.loc[code, "upper95"] < a.loc[code, "lower95"]:
-            assert tr[code] == stats.WORSENING
+            assert tr[code] == methods.WORSENING
         else:
-            assert tr[code] == stats.NO_SIGNIFICANT_CHANGE
+            assert tr[code] == methods.NO_SIGNIFICANT_CHANGE
 
 
 @pytest.mark.parametrize(("code", "column"), [("LAC_RATE", "lac_count"), ("NEET_PCT", "neet_count")])
@@ -189,7 +190,7 @@ def test_recent_trend_on_a_small_fixture():
                                   counts, dens)
     trend = performance.recent_trend(s, "2013-09")
     assert trend["C01"] == "Increasing and getting worse"
-    assert trend["C02"] == stats.NO_SIGNIFICANT_CHANGE
+    assert trend["C02"] == methods.NO_SIGNIFICANT_CHANGE
     assert trend["C03"] is None  # a hidden month: no trend
 
 
@@ -204,7 +205,7 @@ def test_neet_numbers_table_shows_the_mask_and_the_city_total(ctx):
 
 
 def test_band_maps_share_one_scale(ctx):
-    from cluster_inquiry import performance_charts
+    from cluster_inquiry.figures import performance_charts
 
     colours = {tuple(np.round(c[0], 4)) for c in performance_charts.BAND_STYLE.values()}
     fig = performance.indicator_band_map(ctx, "NEET_PCT")
@@ -229,9 +230,9 @@ def test_figures_have_alt_text_title_units_period_source_and_table(ctx):
 def test_a_hostile_cluster_name_is_inert_on_every_performance_output(tmp_path):
     from test_hostile_input import HOSTILE, UNESCAPED, hostile_clusters_csv
 
-    from cluster_inquiry import geography
-    from cluster_inquiry.paths import project_paths
-    from cluster_inquiry.validation import validate_inputs
+    from cluster_inquiry.data import geography
+    from cluster_inquiry.core.paths import project_paths
+    from cluster_inquiry.data.validation import validate_inputs
 
     data = hostile_clusters_csv(tmp_path / "clusters")
     checked = validate_inputs(directory=data)
@@ -260,8 +261,8 @@ def _luminance(hex_colour: str) -> float:
 def test_the_tartan_rug_is_an_html_grid_in_the_books_colours(ctx):
     """Issue 13: the rug is a table (readable at any zoom, sortable), not a small PNG; each cell's
     symbol and colour are the comparison's (COMPARISON_STYLE) and its text meets 4.5:1 contrast."""
-    from cluster_inquiry import performance_charts
-    from cluster_inquiry.figures import GridTable
+    from cluster_inquiry.figures import performance_charts
+    from cluster_inquiry.figures.records import GridTable
 
     rug = performance.improvement_chart(ctx)
     assert isinstance(rug, GridTable)

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from cluster_inquiry import pipeline
-from cluster_inquiry.exceptions import UnknownClusterError
+from cluster_inquiry.core.exceptions import UnknownClusterError
 
 
 @pytest.fixture()

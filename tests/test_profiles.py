@@ -4,8 +4,9 @@ funding, partners, joint work, onward links; the trend chart draws one unit per 
 import pandas as pd
 import pytest
 
-from cluster_inquiry import disclosure, performance, profiles, report
-from cluster_inquiry.indicators import INDICATORS
+from cluster_inquiry.pages import performance, profiles, report
+from cluster_inquiry.stats import disclosure
+from cluster_inquiry.indicators.catalogue import INDICATORS
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +107,6 @@ def test_the_0_17_denominator_is_labelled_estimated(ctx):
 
 def test_spine_markers_use_the_books_comparison_colours():
     """One colour logic (docs/colours.md): a 'similar' marker is the rug's light grey, not white."""
-    from cluster_inquiry import performance_charts
+    from cluster_inquiry.figures import performance_charts
 
     assert profiles.MARKER == {k: v[0] for k, v in performance_charts.COMPARISON_STYLE.items()}

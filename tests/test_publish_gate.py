@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from cluster_inquiry import pipeline
-from cluster_inquiry.exceptions import BookBuildError, DisclosureError
-from cluster_inquiry.paths import Paths
+from cluster_inquiry.core.exceptions import BookBuildError, DisclosureError
+from cluster_inquiry.core.paths import Paths
 
 from test_bad_inputs import snapshot
 
@@ -171,7 +171,7 @@ def test_a_manifest_of_the_wrong_shape_is_treated_as_absent(project, monkeypatch
 
 @pytest.mark.parametrize("text", ['{"schema": 1, "jobs": []}', '{"schema": 1, "jobs": {"a": 3}}', "[1, 2]", "{", "\x00\xff"])
 def test_read_manifest_of_any_shape_gives_an_empty_manifest(tmp_path, text):
-    from cluster_inquiry import cache
+    from cluster_inquiry.build import cache
 
     (tmp_path / "manifest.json").write_text(text, encoding="utf-8")
     assert cache.read_manifest(tmp_path)["jobs"] == {}
@@ -199,8 +199,8 @@ def test_read_only_executed_folder_fails_before_any_notebook_with_one_line(proje
 
 
 def test_a_second_build_says_which_process_holds_the_lock(project, monkeypatch):
-    from cluster_inquiry import workspace
-    from cluster_inquiry.workspace import BuildLockedError
+    from cluster_inquiry.build import workspace
+    from cluster_inquiry.build.workspace import BuildLockedError
 
     monkeypatch.setattr(pipeline, "build_html", _jupyter_book(cell="c"))
     with workspace.build_lock(Paths(project)):

@@ -17,14 +17,16 @@ import nbformat
 import pandas as pd
 import pytest
 
-from cluster_inquiry import downloads, pipeline, record
-from cluster_inquiry import report as _report
-from cluster_inquiry.exceptions import BookBuildError
-from cluster_inquiry.execute import tidy_for_publishing
-from cluster_inquiry.figures import TABLE_MIME, Figure, Table
-from cluster_inquiry.paths import project_paths
-from cluster_inquiry.schemas import TABLES, VISIT_QUESTIONS
-from cluster_inquiry.validation import read_table, validate_inputs
+from cluster_inquiry import pipeline
+from cluster_inquiry.build import downloads
+from cluster_inquiry.pages import record
+from cluster_inquiry.pages import report as _report
+from cluster_inquiry.core.exceptions import BookBuildError
+from cluster_inquiry.build.execute import tidy_for_publishing
+from cluster_inquiry.figures.records import TABLE_MIME, Figure, Table
+from cluster_inquiry.core.paths import project_paths
+from cluster_inquiry.data.schemas import TABLES, VISIT_QUESTIONS
+from cluster_inquiry.data.validation import read_table, validate_inputs
 
 PATHS = project_paths()
 
@@ -398,7 +400,7 @@ def test_years_and_placeholders_are_not_typed_claims():
 
 
 def test_recommendation_5_counts_the_clusters_the_performance_chapter_finds_worse_on_neet():
-    from cluster_inquiry import performance
+    from cluster_inquiry.pages import performance
 
     ctx = report_context()
     dash = performance.city_dashboard(ctx).frame
@@ -435,7 +437,7 @@ def test_case_study_answers_name_only_the_clusters_the_sharing_table_links():
 
 
 def test_case_study_meeting_frequency_is_appendix_fs_and_held_counts_are_the_registers():
-    from cluster_inquiry.partnerships import MEETING_TYPES
+    from cluster_inquiry.data.partnerships import MEETING_TYPES
 
     ctx = report_context()
     m = ctx.frames["meetings"]

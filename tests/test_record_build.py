@@ -14,9 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cluster_inquiry import record
-from cluster_inquiry.paths import project_paths
-from cluster_inquiry.schemas import VISIT_QUESTIONS
+from cluster_inquiry.pages import record
+from cluster_inquiry.core.paths import project_paths
+from cluster_inquiry.data.schemas import VISIT_QUESTIONS
 
 pytestmark = pytest.mark.integration
 
@@ -186,7 +186,7 @@ def test_search_finds_cluster_and_indicator_names(built_site):
 @pytest.mark.parametrize(("kind", "engine"), [("xlsx", "openpyxl"), ("ods", "odf")])
 def test_the_books_spreadsheet_holds_every_csv_with_a_unique_title(built_site, kind, engine):
     """Issue 13: the whole-book workbook opens with pandas and each table sheet holds its CSV's cells."""
-    from cluster_inquiry import spreadsheets
+    from cluster_inquiry.build import spreadsheets
 
     meta = pd.read_csv(built_site / "downloads" / "metadata.csv", dtype=str, keep_default_na=False)
     assert meta["title"].is_unique

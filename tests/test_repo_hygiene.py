@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from cluster_inquiry import pipeline
-from cluster_inquiry.paths import project_paths
+from cluster_inquiry.core.paths import project_paths
 
 PATHS = project_paths()
 TEMPLATES = sorted(PATHS.notebooks.glob("*.ipynb"))

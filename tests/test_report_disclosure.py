@@ -8,8 +8,9 @@ place a hidden value; plain-text reprs must not carry data; symbol tables carry 
 import pandas as pd
 import pytest
 
-from cluster_inquiry import disclosure, report
-from cluster_inquiry.figures import Table
+from cluster_inquiry.pages import report
+from cluster_inquiry.stats import disclosure
+from cluster_inquiry.figures.records import Table
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbval.plugin import get_sanitize_patterns
 
-from cluster_inquiry import golden, linkcheck, pdf
+from cluster_inquiry.checks import golden, linkcheck, pdf
 
 ROOT = Path(__file__).resolve().parents[1]
 PATTERNS = get_sanitize_patterns((ROOT / "tests" / "nbval_sanitize.cfg").read_text(encoding="utf-8"))
@@ -29,7 +29,7 @@ def sanitize(text: str) -> str:
 @pytest.mark.parametrize(
     "a, b",
     [
-        ("<cluster_inquiry.report.HTML at 0x7fb9e8bd0850>", "<cluster_inquiry.report.HTML at 0x7f0011223344>"),
+        ("<cluster_inquiry.pages.report.HTML at 0x7fb9e8bd0850>", "<cluster_inquiry.pages.report.HTML at 0x7f0011223344>"),
         ("<img src='data:image/png;base64,iVBORw0KGgoAAAANSUhEUg+/=' alt='Map'>", "<img src='data:image/png;base64,STRIPPED' alt='Map'>"),
         ("built 2026-11-23T10:01:39.123+00:00", "built 2027-01-02 08:00:00"),
         ("read /tmp/pytest-of-ci/book0/project/data/clusters/x.csv", "read /home/analyst/work/data/clusters/x.csv"),

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from cluster_inquiry import linkcheck
+from cluster_inquiry.checks import linkcheck
 
 pytestmark = pytest.mark.integration
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cluster_inquiry import snapshot
-from cluster_inquiry.exceptions import InputValidationError
-from cluster_inquiry.paths import Paths
-from cluster_inquiry.validation import load_inputs
+from cluster_inquiry.data import snapshot
+from cluster_inquiry.core.exceptions import InputValidationError
+from cluster_inquiry.core.paths import Paths
+from cluster_inquiry.data.validation import load_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,10 +12,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from cluster_inquiry import downloads, report, spreadsheets
-from cluster_inquiry.downloads import Download
-from cluster_inquiry.exceptions import BookBuildError
-from cluster_inquiry.figures import Table
+from cluster_inquiry.build import downloads, spreadsheets
+from cluster_inquiry.pages import report
+from cluster_inquiry.build.downloads import Download
+from cluster_inquiry.core.exceptions import BookBuildError
+from cluster_inquiry.figures.records import Table
 
 SYMBOLS = "c = confidential; x = not available; z = not applicable"
 
@@ -206,7 +207,7 @@ def test_each_profiles_key_indicator_table_is_titled_with_its_cluster():
 
 
 def test_safe_csv_defuses_every_formula_start_and_keeps_numbers():
-    from cluster_inquiry.spreadsheets import safe_csv
+    from cluster_inquiry.build.spreadsheets import safe_csv
 
     text = 'a,b\n= Similar,+£9,163\n"-2+3+cmd|\' /C calc\'!A0",-2.5\n@SUM(A1),-7\n"\tx","\rx"\n'
     rows = list(csv.reader(io.StringIO(safe_csv(text), newline="")))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cluster_inquiry.exceptions import BookBuildError
+from cluster_inquiry.core.exceptions import BookBuildError
 from cluster_inquiry.pipeline import build_html
 
 ROOT = Path(__file__).resolve().parents[1]

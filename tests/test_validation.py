@@ -5,9 +5,9 @@ import shutil
 import pandas as pd
 import pytest
 
-from cluster_inquiry.exceptions import InputValidationError
-from cluster_inquiry.paths import project_paths
-from cluster_inquiry.validation import load_inputs, validate_inputs
+from cluster_inquiry.core.exceptions import InputValidationError
+from cluster_inquiry.core.paths import project_paths
+from cluster_inquiry.data.validation import load_inputs, validate_inputs
 
 
 @pytest.fixture()

@@ -1,6 +1,6 @@
 """Sphinx extension: link the first use of each glossary term on every page to the glossary.
 
-The terms and their spellings are the package's (``cluster_inquiry.definitions.GLOSSARY``); the
+The terms and their spellings are the package's (``cluster_inquiry.pages.definitions.GLOSSARY``); the
 glossary page itself is generated from the same list. Only the page's prose is linked: text in
 paragraphs and list items written in the notebooks' markdown cells and the hand-written pages,
 never headings, existing links, code, or the notebooks' HTML outputs (tables, figures, key findings,
@@ -31,7 +31,7 @@ def _in_prose(node: nodes.Node) -> bool:
 def link_terms(doctree: nodes.document, glossary_uri: str) -> int:
     """Replace the first use of each term in ``doctree``'s prose by a link to ``glossary_uri#anchor``;
     return how many were linked."""
-    from cluster_inquiry.definitions import link_first_uses
+    from cluster_inquiry.pages.definitions import link_first_uses
 
     used: set[str] = set()
     linked = 0

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import psutil
 
-from .paths import Paths, project_paths
+from cluster_inquiry.core.paths import Paths, project_paths
 
 TARGETS = {"cold_vs_jb": 2.5, "no_change_s": 3.0, "peak_rss_gib": 2.0}
 #: the one-cluster change of step (d): a corrected attendance return
@@ -101,9 +101,9 @@ def prepare_jupyter_book_force(paths: Paths, stage: Path) -> int:
     import papermill as pm
     import yaml
 
-    from . import pipeline
-    from .execute import tidy_for_publishing
-    from .validation import load_inputs
+    from cluster_inquiry import pipeline
+    from cluster_inquiry.build.execute import tidy_for_publishing
+    from cluster_inquiry.data.validation import load_inputs
 
     frames = load_inputs(paths)
     jobs = pipeline.plan_jobs(frames["clusters"], case_studies=pipeline.case_study_codes(frames))
@@ -135,10 +135,10 @@ def change_one_cluster(paths: Paths) -> None:
 
 def notebook_cost(paths: Paths, repeats: int = 3) -> dict[str, float]:
     """Median seconds for one cluster profile: plain kernel vs a kernel forked from the zygote."""
-    from . import cache, kernels
-    from .execute import NotebookJob
-    from .executors import Task, execute_task
-    from .pipeline import PROFILE_TEMPLATE
+    from cluster_inquiry.build import cache, kernels
+    from cluster_inquiry.build.execute import NotebookJob
+    from cluster_inquiry.build.executors import Task, execute_task
+    from cluster_inquiry.pipeline import PROFILE_TEMPLATE
 
     os.environ["CLUSTER_INQUIRY_ROOT"] = str(paths.root)
     template = (paths.notebooks / PROFILE_TEMPLATE).read_text(encoding="utf-8")

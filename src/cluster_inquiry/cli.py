@@ -15,8 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .exceptions import ClusterInquiryError
-from .paths import Paths, project_paths
+from cluster_inquiry.core.exceptions import ClusterInquiryError
+from cluster_inquiry.core.paths import Paths, project_paths
 
 # The pipeline, generator and validation are imported in the commands that use them: "build" with
 # nothing changed answers from the manifest (cache.unchanged_site) before importing any of them.
@@ -75,7 +75,7 @@ def generate(
     overwrite: bool = typer.Option(False, "--overwrite", help="replace files holding real rows or not written by the generator (a backup of each is kept)"),
 ) -> None:
     """Regenerate the illustrative cluster dataset (deterministic; byte-identical on rerun)."""
-    from . import generate as generate_mod
+    from cluster_inquiry.synth import generate as generate_mod
 
     try:
         written = generate_mod.main(out_dir=out_dir, overwrite=overwrite)
@@ -88,7 +88,7 @@ def generate(
 @app.command()
 def validate(data_dir: Optional[Path] = typer.Option(None, help="folder of input CSVs (default data/clusters)")) -> None:
     """Check every input table against the data contract; list every problem."""
-    from .validation import validate_inputs
+    from cluster_inquiry.data.validation import validate_inputs
 
     report = validate_inputs(directory=data_dir)
     for note in report.notes:
@@ -114,7 +114,7 @@ def build(
     if not force:
         import time
 
-        from .cache import unchanged_site
+        from cluster_inquiry.build.cache import unchanged_site
 
         start = time.perf_counter()
         try:
@@ -126,7 +126,7 @@ def build(
                 console.print(f"[green]up to date[/]: nothing changed since the published build; _build/html kept "
                               f"({time.perf_counter() - start:.1f} s)")
             return
-    from . import pipeline
+    from cluster_inquiry import pipeline
 
     try:
         result = pipeline.build(workers=jobs, progress=not quiet, timeout=timeout, force=force, scheduler=scheduler)
@@ -147,8 +147,8 @@ def scan(
     site: Optional[Path] = typer.Argument(None, help="built site or file(s) to scan (default _build/html and _build/executed)"),
 ) -> None:
     """Scan a built site for unsuppressed small counts (the same check the build runs before publishing)."""
-    from . import leakscan
-    from .validation import load_inputs
+    from cluster_inquiry.checks import leakscan
+    from cluster_inquiry.data.validation import load_inputs
 
     paths = project_paths()
     try:
@@ -184,7 +184,7 @@ def run(
     if not cluster and not theme and not all_jobs:
         console.print("give --cluster NAME, --theme NAME or --all")
         raise typer.Exit(2)
-    from . import pipeline
+    from cluster_inquiry import pipeline
 
     try:
         results = pipeline.run(cluster=cluster, theme=theme, all_jobs=all_jobs, force=force, workers=jobs, scheduler=scheduler)
@@ -208,7 +208,7 @@ def pdf(
     out: Optional[Path] = typer.Option(None, help="where to write (default _build/pdf/evidence-book.pdf)"),
 ) -> None:
     """Print the built book to one PDF (headless Chromium): each chapter from a new sheet, the illustrative-data label on every sheet with illustrative numbers."""
-    from . import pdf as pdf_mod
+    from cluster_inquiry.checks import pdf as pdf_mod
 
     paths = project_paths()
     target = out or paths.build / "pdf" / pdf_mod.PDF_NAME
@@ -225,7 +225,7 @@ def check_links(
     site: Optional[Path] = typer.Argument(None, help="built site (default _build/html)"),
 ) -> None:
     """Offline link check of the built HTML; lists external links (never fetched) in _build/artifacts."""
-    from . import linkcheck
+    from cluster_inquiry.checks import linkcheck
 
     paths = project_paths()
     site = _built_site(site, paths)
@@ -247,7 +247,7 @@ def audit(
     site: Optional[Path] = typer.Argument(None, help="built site (default _build/html)"),
 ) -> None:
     """Load every page in headless Chromium (console, offline, alt text) and run axe-core (WCAG 2.2 AA)."""
-    from . import browser
+    from cluster_inquiry.checks import browser
 
     paths = project_paths()
     site = _built_site(site, paths)
@@ -269,7 +269,7 @@ def golden(
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="parallel notebook workers"),
 ) -> None:
     """Accept today's evidence: re-execute the golden subset into tests/golden (review the git diff, then commit)."""
-    from . import golden as golden_mod
+    from cluster_inquiry.checks import golden as golden_mod
 
     try:
         written = golden_mod.write_golden(workers=jobs)

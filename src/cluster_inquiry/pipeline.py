@@ -7,7 +7,7 @@ Stages (govcookiecutter style, raw → processed → published):
 3. **stage** the book sources and executed notebooks in a fresh temporary folder and run
    Jupyter Book (strict: warnings are errors) there;
 4. **scan** every file of the new site and the executed notebooks for small counts
-   (:mod:`cluster_inquiry.leakscan`); a leak stops the build here;
+   (:mod:`cluster_inquiry.checks.leakscan`); a leak stops the build here;
 5. **publish** by pointing the ``_build/html`` symlink at the new site in one atomic rename.
 
 If any stage fails, ``_build/html`` still points at the previous site, byte for byte.
@@ -28,17 +28,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import cache
-from .exceptions import BookBuildError, InputFileError, NotebookExecutionError, SchedulerError, UnknownClusterError
-from . import leakscan
-from .execute import JobResult, NotebookJob
-from . import downloads
-from . import definitions
-from .figures import slug
-from . import interactive
-from . import workspace
-from .paths import Paths, project_paths
-from .validation import load_inputs
+from cluster_inquiry.build import cache
+from cluster_inquiry.core.exceptions import BookBuildError, InputFileError, NotebookExecutionError, SchedulerError, UnknownClusterError
+from cluster_inquiry.checks import leakscan
+from cluster_inquiry.build.execute import JobResult, NotebookJob
+from cluster_inquiry.build import downloads
+from cluster_inquiry.pages import definitions
+from cluster_inquiry.figures.records import slug
+from cluster_inquiry.figures import interactive
+from cluster_inquiry.build import workspace
+from cluster_inquiry.core.paths import Paths, project_paths
+from cluster_inquiry.data.validation import load_inputs
 
 THEMES = {
     "accountability": "theme_accountability.ipynb",
